@@ -1,0 +1,58 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "tolerator",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tolerator", targets: ["tolerator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries stay behind thin system-library targets.
+        .systemLibrary(
+            name: "COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CGit2", pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]),
+
+        // Hugging Face checkpoint folders: safetensors, configs, special ids.
+        .target(name: "ModelFiles"),
+        // Byte-level BPE tokenizers and chat templates.
+        .target(name: "Tokenization"),
+        // The small protocol decoders and models meet at.
+        .target(name: "ModelInterface"),
+        // vanilla / ReMDM / RCR / TOLERATOR over ModelInterface; knows nothing of BLAS.
+        .target(name: "Decoding", dependencies: ["ModelInterface"]),
+        // Isolated execution of untrusted Python; knows nothing of models.
+        .target(name: "Sandbox", dependencies: ["CSandboxSpawn"]),
+        // fork/exec with rlimits, setsid and uid switch: only async-signal-safe calls in the child.
+        .target(name: "CSandboxSpawn"),
+        // HumanEval/MBPP-format suite and sample JSONL files.
+        .target(name: "Suites"),
+        // The bidirectional transformer forward pass over OpenBLAS (LogitsModel for every family).
+        .target(name: "Inference", dependencies: ["ModelFiles", "ModelInterface", "COpenBLAS"]),
+
+        .executableTarget(
+            name: "tolerator",
+            dependencies: [
+                "ModelFiles", "Tokenization", "ModelInterface", "Decoding", "Sandbox", "Inference",
+                "Suites",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"]),
+        .testTarget(
+            name: "TokenizationTests", dependencies: ["Tokenization"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "DecodingTests", dependencies: ["Decoding"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Suites"]),
+        .testTarget(
+            name: "InferenceTests", dependencies: ["Inference", "ModelFiles", "ModelInterface"],
+            resources: [.copy("Fixtures")]),
+    ],
+    swiftLanguageModes: [.v6]
+)

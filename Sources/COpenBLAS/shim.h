@@ -1,0 +1,4 @@
+#include <cblas.h>
+// Debian's OpenBLAS exposes thread control only through these symbols.
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);

@@ -1,0 +1,35 @@
+/// What a decoder needs from a model: logits rows for the positions it asks about.
+///
+/// Rows are *aligned*: row `k` predicts the token at `positions[k]`. Families that
+/// predict position `i` from output row `i - 1` (the Dream "logit shift") handle that
+/// inside their implementation, so decoders never see it.
+public protocol LogitsModel {
+    /// Number of entries in each logits row.
+    var vocabularySize: Int { get }
+
+    /// One forward pass over `tokens` (prompt and canvas, masks included) returning the
+    /// rows for `positions`, in the order given. Positions are indices into `tokens`.
+    func logits(tokens: [Int], positions: [Int]) throws -> LogitRows
+}
+
+/// A dense `positions.count × vocabularySize` block of float32 logits, row-major.
+public struct LogitRows: Sendable, Equatable {
+    public let positions: [Int]
+    public let vocabularySize: Int
+    public var values: [Float]
+
+    public init(positions: [Int], vocabularySize: Int, values: [Float]) {
+        precondition(values.count == positions.count * vocabularySize,
+                     "LogitRows: \(values.count) values for \(positions.count)×\(vocabularySize)")
+        self.positions = positions
+        self.vocabularySize = vocabularySize
+        self.values = values
+    }
+
+    public var rowCount: Int { positions.count }
+
+    /// The logits row for the `index`-th requested position.
+    public func row(_ index: Int) -> ArraySlice<Float> {
+        values[(index * vocabularySize)..<((index + 1) * vocabularySize)]
+    }
+}

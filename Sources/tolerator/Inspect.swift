@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import ModelFiles
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Describe a model folder: family, sizes, dtypes, special ids and memory needs.",
+        discussion: """
+            Reads config.json, generation_config.json and the safetensors headers (weights are \
+            memory-mapped, not read). Every tensor is checked against the architecture, so a \
+            truncated or mismatched checkpoint is reported here, naming the file and tensor.
+            """)
+
+    @Argument(help: "A Hugging Face model folder (config.json, *.safetensors, tokenizer files).")
+    var modelDirectory: String
+
+    @OptionGroup var special: SpecialTokenOptions
+
+    @Option(help: "Sequence length (prompt + canvas) for the memory estimate.")
+    var length = 512
+
+    @Option(help: "Worker threads assumed for the memory estimate.")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func run() throws {
+        let loaded = try LoadedModelFiles(path: modelDirectory, special: special)
+        let summary = ModelSummary(
+            folder: loaded.folder, checkpoint: loaded.checkpoint, chatTemplate: nil,
+            tokenText: { _ in nil }, sequenceLength: length, threads: threads)
+        print(json ? summary.json() : summary.text())
+    }
+}

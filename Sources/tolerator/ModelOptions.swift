@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import ModelFiles
+
+/// Special-id overrides shared by every command that opens a model.
+struct SpecialTokenOptions: ParsableArguments {
+    @Option(name: .customLong("mask-id"), help: "Override the mask token id from the model files.")
+    var maskID: Int?
+
+    @Option(name: .customLong("stop-ids"),
+            help: ArgumentHelp("Override the stop ids (comma-separated) that end an answer.", valueName: "ids"),
+            transform: parseIDList)
+    var stopIDs: [Int]?
+
+    var overrides: SpecialTokenOverrides { SpecialTokenOverrides(maskID: maskID, stopIDs: stopIDs) }
+}
+
+/// "1,2, 3" → [1, 2, 3]; anything else is a usage error naming the bad item.
+func parseIDList(_ text: String) throws -> [Int] {
+    try text.split(separator: ",").map { item in
+        let trimmed = item.trimmingCharacters(in: .whitespaces)
+        guard let value = Int(trimmed), value >= 0 else {
+            throw ValidationError("'\(trimmed)' is not a token id (a non-negative integer)")
+        }
+        return value
+    }
+}
+
+/// A model folder opened for a command: configuration and memory-mapped, validated weights.
+struct LoadedModelFiles {
+    let folder: ModelFolder
+    let checkpoint: Checkpoint
+
+    init(path: String, special: SpecialTokenOptions) throws {
+        let directory = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("\(path): not a folder (expected a Hugging Face model folder with config.json)")
+        }
+        folder = try ModelFolder(directory: directory, overrides: special.overrides)
+        checkpoint = try folder.openCheckpoint()
+    }
+}

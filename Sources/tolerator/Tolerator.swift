@@ -1,0 +1,18 @@
+import ArgumentParser
+
+@main
+struct Tolerator: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tolerator",
+        abstract: "Diffusion-LM code generation with TOLERATOR decoding, verified in a sandbox.",
+        discussion: """
+            Models are Hugging Face folders (config.json, tokenizer.json, *.safetensors) that \
+            you download yourself; tolerator never downloads anything.
+            """,
+        version: "0.1.0",
+        subcommands: [
+            Inspect.self,
+            Bench.self,
+        ]
+    )
+}

@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+@testable import ModelFiles
+
+/// Writes a complete checkpoint for `config` with deterministic values, optionally in shards.
+func writeCheckpoint(config: ModelConfig, dtype: DType, shards: Int = 1, in folder: TemporaryFolder,
+                     skip: Set<String> = [], extra: [String: [Int]] = [:], reshape: [String: [Int]] = [:]) throws {
+    var shapes = WeightNames(config: config).expectedShapes().filter { !skip.contains($0.key) }
+    shapes.merge(extra) { $1 }
+    shapes.merge(reshape) { $1 }
+    let names = shapes.keys.sorted()
+    var writers = Array(repeating: SafeTensorsWriter(), count: shards)
+    var weightMap: [String: String] = [:]
+    for (index, name) in names.enumerated() {
+        let shape = shapes[name]!
+        let count = shape.reduce(1, *)
+        let values = (0..<count).map { Float(($0 * 7 + index) % 13) / 8 - 0.75 }
+        writers[index % shards].entries.append(.init(name: name, dtype: dtype, shape: shape, values: values))
+        weightMap[name] = shards == 1 ? "model.safetensors" : String(format: "model-%05d-of-%05d.safetensors", index % shards + 1, shards)
+    }
+    if shards == 1 {
+        try writers[0].write(to: folder.file("model.safetensors"))
+    } else {
+        for (index, writer) in writers.enumerated() {
+            try writer.write(to: folder.file(String(format: "model-%05d-of-%05d.safetensors", index + 1, shards)))
+        }
+        let index = try JSONSerialization.data(withJSONObject: ["metadata": ["total_size": 0], "weight_map": weightMap], options: [.sortedKeys])
+        try folder.write(Checkpoint.indexFileName, index)
+    }
+}
+
+@Suite struct CheckpointTests {
+    let llada = try! ModelConfig.parse(configJSON: Data(SampleConfigs.llada.utf8))
+    let dream = try! ModelConfig.parse(configJSON: Data(SampleConfigs.dream.utf8))
+
+    @Test func completeSingleFileCheckpointValidates() throws {
+        let folder = try TemporaryFolder()
+        try writeCheckpoint(config: llada, dtype: .bf16, in: folder)
+        let checkpoint = try Checkpoint(directory: folder.url)
+        try checkpoint.validate(expected: WeightNames(config: llada).expectedShapes())
+        #expect(checkpoint.tensors.count == 3 + 2 * 9)
+        #expect(checkpoint.parameterCount == llada.expectedParameterCount)
+        #expect(checkpoint.dtypeCounts == [.bf16: 21])
+    }
+
+    @Test func shardedCheckpointValidates() throws {
+        let folder = try TemporaryFolder()
+        try writeCheckpoint(config: dream, dtype: .f16, shards: 3, in: folder)
+        let checkpoint = try Checkpoint(directory: folder.url)
+        #expect(checkpoint.files.count == 3)
+        try checkpoint.validate(expected: WeightNames(config: dream).expectedShapes())
+        let norm = try checkpoint.tensor("model.norm.weight")
+        #expect(norm.floats().count == 64)
+    }
+
+    @Test func missingTensorIsNamed() throws {
+        let folder = try TemporaryFolder()
+        try writeCheckpoint(config: llada, dtype: .bf16, in: folder, skip: ["model.transformer.blocks.1.up_proj.weight"])
+        let checkpoint = try Checkpoint(directory: folder.url)
+        #expect(modelError { try checkpoint.validate(expected: WeightNames(config: llada).expectedShapes()) }
+            == .missingTensor(tensor: "model.transformer.blocks.1.up_proj.weight", directory: folder.url.path))
+    }
+
+    @Test func extraTensorIsNamed() throws {
+        let folder = try TemporaryFolder()
+        try writeCheckpoint(config: llada, dtype: .bf16, in: folder, extra: ["model.transformer.blocks.0.mystery.weight": [3]])
+        let checkpoint = try Checkpoint(directory: folder.url)
+        #expect(modelError { try checkpoint.validate(expected: WeightNames(config: llada).expectedShapes()) }
+            == .unexpectedTensor(tensor: "model.transformer.blocks.0.mystery.weight", file: "model.safetensors"))
+    }
+
+    @Test func misShapedTensorIsNamed() throws {
+        let folder = try TemporaryFolder()
+        try writeCheckpoint(config: dream, dtype: .f32, in: folder, reshape: ["model.layers.0.self_attn.k_proj.weight": [64, 64]])
+        let checkpoint = try Checkpoint(directory: folder.url)
+        #expect(modelError { try checkpoint.validate(expected: WeightNames(config: dream).expectedShapes()) }
+            == .wrongShape(tensor: "model.layers.0.self_attn.k_proj.weight", file: "model.safetensors", expected: [32, 64], actual: [64, 64]))
+    }
+
+    @Test func indexListingAbsentTensorIsNamed() throws {
+        let folder = try TemporaryFolder()
+        try writeCheckpoint(config: dream, dtype: .bf16, shards: 2, in: folder)
+        var index = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.file(Checkpoint.indexFileName))) as! [String: Any]
+        var map = index["weight_map"] as! [String: String]
+        map["model.ghost.weight"] = "model-00001-of-00002.safetensors"
+        index["weight_map"] = map
+        try folder.write(Checkpoint.indexFileName, JSONSerialization.data(withJSONObject: index))
+        let error = modelError { try Checkpoint(directory: folder.url) }
+        guard case .indexMismatch(_, let tensor, let shard, _) = error else { Issue.record("got \(String(describing: error))"); return }
+        #expect(tensor == "model.ghost.weight")
+        #expect(shard == "model-00001-of-00002.safetensors")
+    }
+
+    @Test func indexPointingOutsideFolderIsRefused() throws {
+        let folder = try TemporaryFolder()
+        try folder.write(Checkpoint.indexFileName, #"{"weight_map": {"w": "../../etc/passwd"}}"#)
+        let error = modelError { try Checkpoint(directory: folder.url) }
+        guard case .invalidConfig(_, let field, _) = error else { Issue.record("got \(String(describing: error))"); return }
+        #expect(field == "weight_map")
+    }
+
+    @Test func missingShardIsNamed() throws {
+        let folder = try TemporaryFolder()
+        try writeCheckpoint(config: dream, dtype: .bf16, shards: 2, in: folder)
+        try FileManager.default.removeItem(at: folder.file("model-00002-of-00002.safetensors"))
+        #expect(modelError { try Checkpoint(directory: folder.url) }
+            == .fileNotFound(path: folder.file("model-00002-of-00002.safetensors").path))
+    }
+
+    @Test func duplicateTensorAcrossUnindexedFilesIsNamed() throws {
+        let folder = try TemporaryFolder()
+        let writer = SafeTensorsWriter(entries: [.init(name: "w", dtype: .f32, shape: [1], values: [1])])
+        try writer.write(to: folder.file("a.safetensors"))
+        try writer.write(to: folder.file("b.safetensors"))
+        #expect(modelError { try Checkpoint(directory: folder.url) } == .duplicateTensor(tensor: "w", files: ["a.safetensors", "b.safetensors"]))
+    }
+
+    @Test func folderWithoutWeightsIsNamed() throws {
+        let folder = try TemporaryFolder()
+        #expect(modelError { try Checkpoint(directory: folder.url) } == .fileNotFound(path: folder.file("model.safetensors").path))
+    }
+}
