@@ -33,14 +33,22 @@ let package = Package(
         .target(name: "CSandboxSpawn"),
         // HumanEval/MBPP-format suite and sample JSONL files.
         .target(name: "Suites"),
+        // `tolerator eval`: prompts, code extraction, the resumable grid runner and reports.
+        .target(name: "Evaluation", dependencies: ["Suites", "Sandbox", "Decoding", "ModelInterface", "Tokenization"]),
         // The bidirectional transformer forward pass over OpenBLAS (LogitsModel for every family).
         .target(name: "Inference", dependencies: ["ModelFiles", "ModelInterface", "COpenBLAS"]),
+        // libgit2 behind one owner class per handle; no C type in its public API.
+        .target(name: "GitKit", dependencies: ["CGit2"]),
+        // Reads and rewrites Python source (functions, stubs, docstrings) without running Python.
+        .target(name: "PythonSource"),
+        // `propose`: stub in HEAD -> verified body -> commit on a branch; generation and tests plug in.
+        .target(name: "Propose", dependencies: ["GitKit", "PythonSource"]),
 
         .executableTarget(
             name: "tolerator",
             dependencies: [
                 "ModelFiles", "Tokenization", "ModelInterface", "Decoding", "Sandbox", "Inference",
-                "Suites",
+                "Suites", "Evaluation", "GitKit", "PythonSource", "Propose",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -49,7 +57,11 @@ let package = Package(
             name: "TokenizationTests", dependencies: ["Tokenization"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding"]),
+        .testTarget(name: "GitKitTests", dependencies: ["GitKit"]),
+        .testTarget(name: "PythonSourceTests", dependencies: ["PythonSource"]),
+        .testTarget(name: "ProposeTests", dependencies: ["Propose", "GitKit", "PythonSource"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Suites"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Suites", "Sandbox", "Decoding", "ModelInterface", "Tokenization"]),
         .testTarget(
             name: "InferenceTests", dependencies: ["Inference", "ModelFiles", "ModelInterface"],
             resources: [.copy("Fixtures")]),

@@ -5,6 +5,9 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed: each benchmark prints medians and same-run ratios.",
         subcommands: [
+            BenchForward.self,
+            BenchSandbox.self,
+            BenchTokenize.self,
         ]
     )
 }

@@ -27,9 +27,14 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         let loaded = try LoadedModelFiles(path: modelDirectory, special: special)
+        let tokenizer = loaded.tokenizer
+        let template = loaded.chatTemplateFamily.map { "prompts/chat/\($0).template" }
         let summary = ModelSummary(
-            folder: loaded.folder, checkpoint: loaded.checkpoint, chatTemplate: nil,
-            tokenText: { _ in nil }, sequenceLength: length, threads: threads)
+            folder: loaded.folder, checkpoint: try loaded.folder.openCheckpoint(), chatTemplate: template,
+            tokenText: { tokenizer?.token(forID: $0) }, sequenceLength: length, threads: threads)
+        if let problem = loaded.tokenizerProblem, !json {
+            print("note: no usable tokenizer (\(problem)); token text omitted")
+        }
         print(json ? summary.json() : summary.text())
     }
 }

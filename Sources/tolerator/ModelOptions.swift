@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ModelFiles
+import Tokenization
 
 /// Special-id overrides shared by every command that opens a model.
 struct SpecialTokenOptions: ParsableArguments {
@@ -26,10 +27,13 @@ func parseIDList(_ text: String) throws -> [Int] {
     }
 }
 
-/// A model folder opened for a command: configuration and memory-mapped, validated weights.
+/// A model folder opened for a command: configuration, tokenizer (when the folder has one)
+/// and, on request, the memory-mapped and validated weights.
 struct LoadedModelFiles {
     let folder: ModelFolder
-    let checkpoint: Checkpoint
+    let tokenizer: Tokenizer?
+    /// Why the tokenizer is missing, for commands that can run without one.
+    let tokenizerProblem: String?
 
     init(path: String, special: SpecialTokenOptions) throws {
         let directory = URL(fileURLWithPath: path)
@@ -37,7 +41,23 @@ struct LoadedModelFiles {
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ValidationError("\(path): not a folder (expected a Hugging Face model folder with config.json)")
         }
-        folder = try ModelFolder(directory: directory, overrides: special.overrides)
-        checkpoint = try folder.openCheckpoint()
+        do {
+            tokenizer = try Tokenizer.load(directory: directory)
+            tokenizerProblem = nil
+        } catch {
+            tokenizer = nil
+            tokenizerProblem = "\(error)"
+        }
+        let tokenizer = tokenizer
+        folder = try ModelFolder(directory: directory, overrides: special.overrides,
+                                 tokenID: { tokenizer?.id(forToken: $0) })
     }
+
+    func requireTokenizer() throws -> Tokenizer {
+        guard let tokenizer else { throw ValidationError(tokenizerProblem ?? "no tokenizer") }
+        return tokenizer
+    }
+
+    /// The chat template family this folder uses, if `prompts/chat` has one for it.
+    var chatTemplateFamily: String? { ChatTemplate.family(forModelDirectory: folder.directory) }
 }

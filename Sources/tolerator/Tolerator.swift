@@ -12,7 +12,13 @@ struct Tolerator: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Inspect.self,
+            Tokenize.self,
+            Generate.self,
             Bench.self,
+            ProposeCommand.self,
+            Score.self,
+            Eval.self,
+            Logits.self,
         ]
     )
 }

@@ -8,25 +8,7 @@ func writeCheckpoint(config: ModelConfig, dtype: DType, shards: Int = 1, in fold
     var shapes = WeightNames(config: config).expectedShapes().filter { !skip.contains($0.key) }
     shapes.merge(extra) { $1 }
     shapes.merge(reshape) { $1 }
-    let names = shapes.keys.sorted()
-    var writers = Array(repeating: SafeTensorsWriter(), count: shards)
-    var weightMap: [String: String] = [:]
-    for (index, name) in names.enumerated() {
-        let shape = shapes[name]!
-        let count = shape.reduce(1, *)
-        let values = (0..<count).map { Float(($0 * 7 + index) % 13) / 8 - 0.75 }
-        writers[index % shards].entries.append(.init(name: name, dtype: dtype, shape: shape, values: values))
-        weightMap[name] = shards == 1 ? "model.safetensors" : String(format: "model-%05d-of-%05d.safetensors", index % shards + 1, shards)
-    }
-    if shards == 1 {
-        try writers[0].write(to: folder.file("model.safetensors"))
-    } else {
-        for (index, writer) in writers.enumerated() {
-            try writer.write(to: folder.file(String(format: "model-%05d-of-%05d.safetensors", index + 1, shards)))
-        }
-        let index = try JSONSerialization.data(withJSONObject: ["metadata": ["total_size": 0], "weight_map": weightMap], options: [.sortedKeys])
-        try folder.write(Checkpoint.indexFileName, index)
-    }
+    try SyntheticCheckpoint.write(shapes: shapes, dtype: dtype, shards: shards, to: folder.url)
 }
 
 @Suite struct CheckpointTests {

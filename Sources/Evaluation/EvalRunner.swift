@@ -1,0 +1,189 @@
+import Foundation
+import Sandbox
+import Suites
+import Tokenization
+
+/// The grid to run: tasks × methods × NFE budgets × samples.
+public struct EvalPlan: Sendable {
+    public var tasks: [SuiteTask]
+    public var methods: [String]
+    public var nfe: [Int]
+    public var samples: Int
+    public var seed: UInt64
+    /// The template for each suite shape present.
+    public var templates: [SuiteTask.Shape: PromptTemplate]
+    /// The model's chat template, for instruct-style prompts.
+    public var chat: ChatTemplate?
+
+    public init(tasks: [SuiteTask], methods: [String], nfe: [Int], samples: Int, seed: UInt64,
+                templates: [SuiteTask.Shape: PromptTemplate], chat: ChatTemplate? = nil) {
+        self.tasks = tasks
+        self.methods = methods
+        self.nfe = nfe
+        self.samples = samples
+        self.seed = seed
+        self.templates = templates
+        self.chat = chat
+    }
+
+    /// Every sample key in run order: sample-major, so pass@1 over all tasks is known first.
+    public var keys: [SampleKey] {
+        var keys: [SampleKey] = []
+        keys.reserveCapacity(tasks.count * methods.count * nfe.count * samples)
+        for sample in 0..<samples {
+            for task in tasks {
+                for method in methods {
+                    for budget in nfe { keys.append(SampleKey(taskID: task.taskID, method: method, nfe: budget, sample: sample)) }
+                }
+            }
+        }
+        return keys
+    }
+
+    /// The configuration run.json records for this plan.
+    public func configuration(suite: LoadedSuite, generator: any Generator, verifier: any Verifier) throws -> RunConfiguration {
+        var parameters: [String: String] = [:]
+        for method in methods { parameters[method] = try generator.parameters(method: method) }
+        var templateIDs: [String: String] = [:]
+        for (shape, template) in templates where tasks.contains(where: { $0.shape == shape }) {
+            templateIDs[shape.rawValue] = template.id
+        }
+        return RunConfiguration(
+            suitePath: suite.path, suiteHash: suite.contentHash, taskIDs: tasks.map(\.taskID),
+            model: generator.identity, methods: methods, methodParameters: parameters, nfe: nfe, samples: samples,
+            seed: seed, canvasLength: generator.canvasLength, templates: templateIDs, sandbox: verifier.identity)
+    }
+}
+
+/// What a run ended with.
+public struct EvalOutcome: Sendable {
+    /// One row per plan key, in plan order (task, method, NFE, sample sorted as the plan lists them).
+    public var rows: [ResultRow]
+    /// Rows found in the journal from an earlier, interrupted run.
+    public var resumedRows: Int
+    /// Journal notes (torn line dropped, …) worth telling the user.
+    public var notes: [String]
+}
+
+/// Runs a plan: generation one sample at a time on the calling thread, verification of
+/// finished samples concurrently in the sandbox pool, every verified row journaled at once.
+public final class EvalRunner {
+    public let plan: EvalPlan
+    public let generator: any Generator
+    public let verifier: any Verifier
+    public let folder: RunFolder
+    public let configuration: RunConfiguration
+    /// Programs verified at once.
+    public let workers: Int
+    public let progress: ProgressReporter?
+
+    public init(plan: EvalPlan, generator: any Generator, verifier: any Verifier, folder: RunFolder,
+                configuration: RunConfiguration, workers: Int, progress: ProgressReporter? = nil) {
+        self.plan = plan
+        self.generator = generator
+        self.verifier = verifier
+        self.folder = folder
+        self.configuration = configuration
+        self.workers = max(1, workers)
+        self.progress = progress
+    }
+
+    public func run() throws -> EvalOutcome {
+        _ = try folder.prepare(configuration)
+        let journal = try Journal(path: folder.journalPath)
+        let keys = plan.keys
+        let wanted = Set(keys)
+        let inPlan = journal.recovered.filter { wanted.contains($0.key) }
+        var notes = journal.notes
+        if inPlan.count < journal.recovered.count {
+            notes.append("journal: \(journal.recovered.count - inPlan.count) rows outside this plan ignored")
+        }
+        // sandbox_error rows are our failures, not the program's: verify those samples again.
+        let retried = inPlan.filter { $0.result.verdict == .sandboxError }
+        if !retried.isEmpty { notes.append("journal: \(retried.count) samples ended in sandbox_error earlier; redoing them") }
+        let recovered = inPlan.filter { $0.result.verdict != .sandboxError }
+        let done = Set(recovered.map(\.key))
+        let pending = keys.filter { !done.contains($0) }
+        let tasks = Dictionary(uniqueKeysWithValues: plan.tasks.map { ($0.taskID, $0) })
+        var prompts: [String: RenderedPrompt] = [:]
+        for task in plan.tasks {
+            guard let template = plan.templates[task.shape] else {
+                throw EvaluationError.invalidTemplate(file: "(none)", line: 0, reason: "no prompt template for \(task.shape.rawValue) tasks")
+            }
+            prompts[task.taskID] = try template.render(task, chat: plan.chat)
+        }
+
+        let collector = Collector()
+        let group = DispatchGroup()
+        let queue = DispatchQueue(label: "tolerator.eval.verify", attributes: .concurrent)
+        let slots = DispatchSemaphore(value: workers)
+        progress?.start(total: keys.count, alreadyDone: recovered.count, passedSoFar: recovered.filter(\.passed).count)
+        var generationError: Error?
+        for key in pending {
+            if collector.failure != nil { break }
+            let task = tasks[key.taskID]!
+            let prompt = prompts[key.taskID]!
+            let seed = Fingerprint.sampleSeed(runSeed: plan.seed, key: key)
+            let started = Date()
+            let output: GenerationOutput
+            do {
+                output = try generator.generate(GenerationRequest(
+                    taskID: key.taskID, prompt: prompt, method: key.method, nfe: key.nfe, sample: key.sample, seed: seed))
+            } catch {
+                generationError = EvaluationError.generationFailed(
+                    taskID: key.taskID, method: key.method, nfe: key.nfe, sample: key.sample, reason: "\(error)")
+                break
+            }
+            let generationSeconds = Date().timeIntervalSince(started)
+            let extracted = CodeExtractor.extract(
+                raw: prompt.responsePrefix + output.text, style: prompt.style, prompt: task.codePrompt,
+                entryPoint: task.entryPoint, stops: prompt.stops)
+            let program = task.program(completion: extracted.completion)
+            let verifier = self.verifier
+            let progress = self.progress
+            slots.wait()
+            group.enter()
+            queue.async {
+                defer {
+                    slots.signal()
+                    group.leave()
+                }
+                let result = verifier.verify(program)
+                let row = ResultRow(
+                    taskID: key.taskID, method: key.method, nfe: key.nfe, sample: key.sample, seed: seed,
+                    nfeUsed: output.nfeUsed, templateID: prompt.templateID, extraction: extracted.method,
+                    rawOutput: output.text, completion: extracted.completion, code: extracted.code,
+                    passed: result.passed, result: result, trace: output.trace,
+                    generationSeconds: generationSeconds, verificationSeconds: result.wallSeconds)
+                do {
+                    try journal.append(row)
+                    collector.add(row)
+                    progress?.finished(row)
+                } catch {
+                    collector.fail(error)
+                }
+            }
+        }
+        // In-flight verifications still land in the journal before an error is reported.
+        group.wait()
+        progress?.end()
+        if let error = collector.failure { throw error }
+        if let generationError { throw generationError }
+
+        var byKey: [SampleKey: ResultRow] = [:]
+        for row in recovered + collector.rows { byKey[row.key] = row }
+        return EvalOutcome(rows: keys.compactMap { byKey[$0] }, resumedRows: recovered.count, notes: notes)
+    }
+}
+
+/// Rows and the first failure, gathered from verification threads.
+private final class Collector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [ResultRow] = []
+    private var error: Error?
+
+    func add(_ row: ResultRow) { lock.lock(); stored.append(row); lock.unlock() }
+    func fail(_ e: Error) { lock.lock(); if error == nil { error = e }; lock.unlock() }
+    var rows: [ResultRow] { lock.lock(); defer { lock.unlock() }; return stored }
+    var failure: Error? { lock.lock(); defer { lock.unlock() }; return error }
+}

@@ -1,0 +1,55 @@
+import Dispatch
+
+/// Bidirectional grouped-query attention: every query row sees every key (no mask).
+///
+/// Heads run in parallel on `threads` workers, each calling single-threaded sgemm, so the
+/// machine runs exactly `threads` compute threads (OpenBLAS is switched to 1 thread here and
+/// back afterwards). Query rows go in blocks of `blockRows`, so a worker's scores
+/// (`blockRows × length`) stay in cache between QKᵀ, softmax and PV, and memory grows
+/// linearly, not quadratically, with the sequence.
+struct Attention {
+    let heads: Int
+    let kvHeads: Int
+    let headDim: Int
+    let threads: Int
+    /// OpenBLAS threads to restore afterwards.
+    let blasThreads: Int
+
+    static let blockRows = 128
+
+    /// Floats of score scratch that `run` needs for `length` with `workers` workers.
+    static func scratchCount(length: Int, workers: Int) -> Int {
+        max(1, workers) * min(length, blockRows) * length
+    }
+
+    /// `q` is `length × heads·headDim`, `k`/`v` are `length × kvHeads·headDim`; writes `out` like `q`.
+    func run(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+             length: Int, scores: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        let workers = max(1, min(threads, heads))
+        let qWidth = heads * headDim
+        let kvWidth = kvHeads * headDim
+        let group = heads / kvHeads
+        let scale = 1 / Float(headDim).squareRoot()
+        let block = min(length, Self.blockRows)
+        let (heads, headDim) = (self.heads, self.headDim)
+        BLASThreads.set(1)
+        defer { BLASThreads.set(blasThreads) }
+        Parallel.forEach(workers) { worker in
+            let s = scores + worker * block * length
+            for head in stride(from: worker, to: heads, by: workers) {
+                // Query head h reads KV head h / group (repeat_kv expands groups contiguously).
+                let kvHead = head / group
+                var first = 0
+                while first < length {
+                    let rows = min(block, length - first)
+                    sgemm(rows, length, headDim, q + first * qWidth + head * headDim, qWidth,
+                          k + kvHead * headDim, kvWidth, 0, s, length, alpha: scale)
+                    for row in 0..<rows { Kernels.softmax(s + row * length, count: length) }
+                    sgemmNN(rows, headDim, length, s, length, v + kvHead * headDim, kvWidth,
+                            0, out + first * qWidth + head * headDim, qWidth)
+                    first += rows
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,230 @@
+import Foundation
+import ModelFiles
+
+/// `tolerator bench forward`: one random model, its forward time, and OpenBLAS sgemm timed in
+/// the same run on exactly the GEMMs that forward performs (f32 operands, same threads).
+public struct ForwardBenchmark: Sendable {
+    public var shape: String
+    public var length: Int
+    public var threads: Int
+    public var dtype: DType
+    /// LM-head rows requested per forward: the last `rows` positions (the canvas).
+    public var rows: Int
+    public var iterations: Int
+    /// Floats per widening tile (nil: the engine's default).
+    public var tileElements: Int?
+    /// "workers" (default: rows of W split among workers, 1-thread sgemm each) or "blas"
+    /// (OpenBLAS's own threads per GEMM), to compare the two in one build.
+    public var gemmMode: String
+
+    public init(shape: String, length: Int, threads: Int, dtype: DType, rows: Int, iterations: Int,
+                tileElements: Int? = nil, gemmMode: String = "workers") {
+        self.gemmMode = gemmMode
+        self.shape = shape
+        self.length = length
+        self.threads = threads
+        self.dtype = dtype
+        self.rows = rows
+        self.iterations = iterations
+        self.tileElements = tileElements
+    }
+
+    public struct GEMMTiming: Sendable, Codable {
+        public var what: String
+        public var m: Int, n: Int, k: Int
+        public var count: Int
+        public var medianMilliseconds: Double
+        /// Process CPU time (all threads) of the median run: robust to other processes' load.
+        public var cpuMilliseconds: Double
+        public var gflops: Double
+    }
+
+    public struct Report: Sendable, Codable {
+        public var shape: String
+        public var length: Int
+        public var rows: Int
+        public var threads: Int
+        public var dtype: String
+        public var gemmMode: String
+        public var gflopPerForward: Double
+        public var forwardMilliseconds: [Double]
+        public var medianForwardMilliseconds: Double
+        public var medianForwardCPUMilliseconds: Double
+        public var achievedGFLOPs: Double
+        /// Widening every 16-bit weight once into the tile buffer (0 for f32 weights).
+        public var widenMilliseconds: Double
+        public var gemms: [GEMMTiming]
+        /// Σ count × median over `gemms`: the forward's time if it were nothing but sgemm.
+        public var sgemmMilliseconds: Double
+        public var sgemmGFLOPs: Double
+        public var sgemmCPUMilliseconds: Double
+        /// achieved / sgemm GFLOP/s (= sgemm time / forward time).
+        public var ratio: Double
+        /// The same ratio in process CPU time.
+        public var cpuRatio: Double
+    }
+
+    public func run() throws -> Report {
+        let tileElements = self.tileElements ?? LinearEngine.defaultTileElements
+        guard threads >= 1 else { throw InferenceError.invalidThreadCount(threads) }
+        let config = try BenchmarkShapes.config(named: shape)
+        let rows = min(max(self.rows, 0), length)
+        let weights = TransformerWeights(randomFor: config, dtype: dtype, seed: 42)
+        guard let mode = LinearEngine.Mode(rawValue: gemmMode) else {
+            throw InferenceError.unknownShape(name: "gemm mode \(gemmMode)", known: ["workers", "blas"])
+        }
+        let model = try TransformerModel(weights: weights, threads: threads, tileElements: tileElements, mode: mode)
+        var generator = SplitMix64(seed: 7)
+        let tokens = (0..<length).map { _ in Int(generator.next() % UInt64(config.vocabularySize)) }
+        let positions = Array((length - rows)..<length)
+        _ = try model.logits(tokens: tokens, positions: positions)  // warm-up: pages, workspace
+        var runs: [Timing] = []
+        for _ in 0..<max(1, iterations) {
+            var failure: Error?
+            runs.append(Self.measure {
+                do { _ = try model.logits(tokens: tokens, positions: positions) } catch { failure = error }
+            })
+            if let failure { throw failure }
+        }
+        let times = runs.map(\.wall)
+        let widen = widenMilliseconds(weights, tileElements: tileElements)
+        let flops = ForwardFLOPs(config: config, length: length, rows: rows)
+        let gemms = referenceGEMMs(config: config, rows: rows)
+        let sgemmMilliseconds = gemms.reduce(0) { $0 + Double($1.count) * $1.medianMilliseconds }
+        let sgemmCPU = gemms.reduce(0) { $0 + Double($1.count) * $1.cpuMilliseconds }
+        let median = Self.median(times)
+        let cpu = Self.median(runs.map(\.cpu))
+        return Report(
+            shape: shape, length: length, rows: rows, threads: threads, dtype: dtype.rawValue,
+            gemmMode: gemmMode, gflopPerForward: flops.total / 1e9, forwardMilliseconds: times, medianForwardMilliseconds: median,
+            medianForwardCPUMilliseconds: cpu,
+            achievedGFLOPs: flops.total / median / 1e6, widenMilliseconds: widen, gemms: gemms,
+            sgemmMilliseconds: sgemmMilliseconds, sgemmGFLOPs: flops.total / sgemmMilliseconds / 1e6,
+            sgemmCPUMilliseconds: sgemmCPU, ratio: sgemmMilliseconds / median, cpuRatio: sgemmCPU / cpu)
+    }
+
+    private func widenMilliseconds(_ weights: TransformerWeights, tileElements: Int) -> Double {
+        guard dtype != .f32 else { return 0 }
+        let engine = LinearEngine(threads: threads, tileElements: tileElements)
+        var matrices = weights.layers.flatMap { [$0.query, $0.key, $0.value, $0.output, $0.gate, $0.up, $0.down] }
+        matrices.append(weights.head)
+        let start = DispatchTime.now().uptimeNanoseconds
+        for matrix in matrices { engine.widenAll(matrix) }
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+    }
+
+    /// Every distinct GEMM of one forward, timed with f32 operands at `threads` threads.
+    private func referenceGEMMs(config c: ModelConfig, rows: Int) -> [GEMMTiming] {
+        let d = c.hiddenSize, ff = c.intermediateSize, layers = c.layerCount
+        let qWidth = c.headCount * c.headDim, kvWidth = c.kvHeadCount * c.headDim
+        let l = length
+        var shapes: [(String, Int, Int, Int, Int)] = [
+            ("q", l, qWidth, d, layers), ("k+v", l, kvWidth, d, 2 * layers), ("o", l, d, qWidth, layers),
+            ("gate+up", l, ff, d, 2 * layers), ("down", l, d, ff, layers),
+        ]
+        if rows > 0 { shapes.append(("lm head", rows, c.vocabularySize, d, 1)) }
+        BLASThreads.set(threads)
+        var timings = shapes.map { what, m, n, k, count in
+            let timing = timeGEMM(m: m, n: n, k: k, repeats: max(3, iterations))
+            return GEMMTiming(what: what, m: m, n: n, k: k, count: count, medianMilliseconds: timing.wall,
+                              cpuMilliseconds: timing.cpu,
+                              gflops: 2 * Double(m) * Double(n) * Double(k) / timing.wall / 1e6)
+        }
+        timings.append(attentionGEMMs(config: c))
+        return timings
+    }
+
+    /// One layer's attention GEMMs (QKᵀ and PV for every head), timed both as parallel
+    /// single-threaded heads (how the engine runs them) and as threaded calls; the faster counts.
+    private func attentionGEMMs(config c: ModelConfig) -> GEMMTiming {
+        let l = length, dh = c.headDim, heads = c.headCount
+        let q = Self.randomBuffer(l * dh), k = Self.randomBuffer(l * dh), v = Self.randomBuffer(l * dh)
+        let workers = max(1, min(threads, heads))
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: workers * l * l)
+        let out = UnsafeMutablePointer<Float>.allocate(capacity: workers * l * dh)
+        defer { [q, k, v, scores, out].forEach { $0.deallocate() } }
+        func oneHead(_ s: UnsafeMutablePointer<Float>, _ o: UnsafeMutablePointer<Float>) {
+            sgemm(l, l, dh, q, dh, k, dh, 0, s, l)
+            sgemmNN(l, dh, l, s, l, v, dh, 0, o, dh)
+        }
+        let parallel = Self.medianTiming((0..<max(3, iterations)).map { _ in
+            Self.measure {
+                BLASThreads.set(1)
+                Parallel.forEach(workers) { worker in
+                    for _ in stride(from: worker, to: heads, by: workers) {
+                        oneHead(scores + worker * l * l, out + worker * l * dh)
+                    }
+                }
+                BLASThreads.set(threads)
+            }
+        })
+        let threaded = Self.medianTiming((0..<max(3, iterations)).map { _ in
+            Self.measure { for _ in 0..<heads { oneHead(scores, out) } }
+        })
+        let best = parallel.wall <= threaded.wall ? parallel : threaded
+        let flops = 4 * Double(l) * Double(l) * Double(dh) * Double(heads)
+        return GEMMTiming(what: "attention (\(heads) heads)", m: l, n: l, k: dh, count: c.layerCount,
+                          medianMilliseconds: best.wall, cpuMilliseconds: best.cpu, gflops: flops / best.wall / 1e6)
+    }
+
+    /// The faster of OpenBLAS's own `threads` threads and the columns split among `threads`
+    /// single-threaded calls, so the reference is the best this OpenBLAS does at the shape.
+    private func timeGEMM(m: Int, n: Int, k: Int, repeats: Int) -> Timing {
+        let a = Self.randomBuffer(m * k), b = Self.randomBuffer(n * k)
+        let c = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
+        defer { a.deallocate(); b.deallocate(); c.deallocate() }
+        BLASThreads.set(threads)
+        sgemm(m, n, k, a, k, b, k, 0, c, n)
+        let threaded = Self.medianTiming((0..<repeats).map { _ in Self.measure { sgemm(m, n, k, a, k, b, k, 0, c, n) } })
+        BLASThreads.set(1)
+        let workers = max(1, min(threads, n / 16))
+        let per = ((n + workers - 1) / workers + 15) / 16 * 16
+        func split() {
+            Parallel.forEach(workers) { worker in
+                let lower = worker * per, upper = min(n, lower + per)
+                if lower < upper { sgemm(m, upper - lower, k, a, k, b + lower * k, k, 0, c + lower, n) }
+            }
+        }
+        split()
+        let parallel = Self.medianTiming((0..<repeats).map { _ in Self.measure(split) })
+        BLASThreads.set(threads)
+        return parallel.wall < threaded.wall ? parallel : threaded
+    }
+
+    private static func randomBuffer(_ count: Int) -> UnsafeMutablePointer<Float> {
+        var generator = SplitMix64(seed: UInt64(count))
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        for index in 0..<count { buffer[index] = generator.nextSymmetric() }
+        return buffer
+    }
+
+    struct Timing {
+        var wall: Double
+        var cpu: Double
+    }
+
+    /// Wall and process CPU milliseconds of `body`.
+    private static func measure(_ body: () -> Void) -> Timing {
+        let cpuStart = cpuNanoseconds()
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        return Timing(wall: wall, cpu: Double(cpuNanoseconds() - cpuStart) / 1e6)
+    }
+
+    private static func cpuNanoseconds() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+
+    /// The run with the median wall time.
+    private static func medianTiming(_ timings: [Timing]) -> Timing {
+        timings.sorted { $0.wall < $1.wall }[timings.count / 2]
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import ModelFiles
+import ModelInterface
+
+/// The native bidirectional transformer for every supported family (LLaDA, Dream, Qwen2/3, CoDA).
+///
+/// Weights stay memory-mapped in their file dtype; activations and arithmetic are float32,
+/// matching a PyTorch CPU fp32 run (`model.float()`) up to summation order. Calls are
+/// serialised by a lock because the activation buffers are reused.
+public final class TransformerModel: LogitsModel, @unchecked Sendable {
+    // @unchecked: all mutable state (workspace, rope table, engine buffers) is used under `lock`.
+    public let config: ModelConfig
+    public let threads: Int
+    public var vocabularySize: Int { config.vocabularySize }
+
+    let weights: TransformerWeights
+    private let checkpoint: Checkpoint?
+    private let engine: LinearEngine
+    private let lock = NSLock()
+    private var workspace: Workspace?
+    private var rotary: RotaryTable?
+
+    /// Opens `folder`'s checkpoint (memory-mapped, validated) and prepares a model.
+    public convenience init(folder: ModelFolder, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+        let checkpoint = try folder.openCheckpoint()
+        try self.init(checkpoint: checkpoint, config: folder.config, threads: threads)
+    }
+
+    /// A model over an already opened and validated checkpoint.
+    public convenience init(checkpoint: Checkpoint, config: ModelConfig, threads: Int) throws {
+        guard threads >= 1 else { throw InferenceError.invalidThreadCount(threads) }
+        try self.init(weights: TransformerWeights(checkpoint: checkpoint, config: config), checkpoint: checkpoint,
+                      threads: threads, tileElements: LinearEngine.defaultTileElements)
+    }
+
+    init(weights: TransformerWeights, checkpoint: Checkpoint? = nil, threads: Int, tileElements: Int,
+         mode: LinearEngine.Mode = .workers) throws {
+        guard threads >= 1 else { throw InferenceError.invalidThreadCount(threads) }
+        self.config = weights.config
+        self.weights = weights
+        self.checkpoint = checkpoint
+        self.threads = threads
+        engine = LinearEngine(threads: threads, tileElements: tileElements, mode: mode)
+    }
+
+    /// Aligned logits rows: row k predicts `positions[k]`. For the Dream family (logit shift)
+    /// position i reads output row i-1, and position 0 its own row, as `diffusion_generate` does.
+    public func logits(tokens: [Int], positions: [Int]) throws -> LogitRows {
+        try validate(tokens: tokens, positions: positions)
+        let sourceRows = positions.map { config.usesLogitShift ? max($0 - 1, 0) : $0 }
+        let values = lock.withLock { forward(tokens: tokens, outputRows: sourceRows) }
+        return LogitRows(positions: positions, vocabularySize: config.vocabularySize, values: values)
+    }
+
+    /// Raw (unshifted) output rows `rows` of one forward over `tokens`.
+    func rawLogits(tokens: [Int], rows: [Int]) throws -> [Float] {
+        try validate(tokens: tokens, positions: rows)
+        return lock.withLock { forward(tokens: tokens, outputRows: rows) }
+    }
+
+    private func validate(tokens: [Int], positions: [Int]) throws {
+        guard !tokens.isEmpty else { throw InferenceError.emptySequence }
+        for (index, token) in tokens.enumerated() where token < 0 || token >= config.vocabularySize {
+            throw InferenceError.tokenOutOfRange(index: index, token: token, vocabularySize: config.vocabularySize)
+        }
+        for position in positions where position < 0 || position >= tokens.count {
+            throw InferenceError.positionOutOfRange(position: position, sequenceLength: tokens.count)
+        }
+    }
+
+    private func prepare(length: Int) -> (Workspace, RotaryTable) {
+        if workspace == nil || workspace!.length < length {
+            let shape = ModelConfigShape(hidden: config.hiddenSize, queryWidth: config.headCount * config.headDim,
+                                         kvWidth: config.kvHeadCount * config.headDim,
+                                         intermediate: config.intermediateSize)
+            workspace = Workspace(config: shape, length: length, workers: min(threads, config.headCount))
+        }
+        if rotary == nil || rotary!.length < length {
+            rotary = RotaryTable(headDim: config.headDim, theta: config.ropeTheta, length: length)
+        }
+        return (workspace!, rotary!)
+    }
+
+    /// The whole network; returns `outputRows.count × vocabularySize` logits.
+    private func forward(tokens: [Int], outputRows: [Int]) -> [Float] {
+        let length = tokens.count
+        let (work, rope) = prepare(length: length)
+        BLASThreads.set(engine.blasThreads)
+        let d = config.hiddenSize
+        for (row, token) in tokens.enumerated() {
+            weights.embedding.widenRow(token, into: work.hidden + row * d)
+        }
+        for layer in weights.layers {
+            block(layer, length: length, work: work, rope: rope)
+        }
+        return head(rows: outputRows, work: work)
+    }
+
+    private func block(_ layer: LayerWeights, length: Int, work: Workspace, rope: RotaryTable) {
+        let c = config
+        let d = c.hiddenSize
+        let qWidth = c.headCount * c.headDim
+        let kvWidth = c.kvHeadCount * c.headDim
+        let eps = c.rmsNormEps
+
+        // Attention half: h += o_proj(attn(rope(q), rope(k), v)).
+        norm(layer.attentionNorm, work.hidden, rows: length, into: work.normed)
+        engine.multiply(work.normed, rows: length, ldx: d, weight: layer.query, into: work.query, ldy: qWidth)
+        engine.multiply(work.normed, rows: length, ldx: d, weight: layer.key, into: work.key, ldy: kvWidth)
+        engine.multiply(work.normed, rows: length, ldx: d, weight: layer.value, into: work.value, ldy: kvWidth)
+        let (queryBias, keyBias, valueBias) = (layer.queryBias, layer.keyBias, layer.valueBias)
+        let (queryNorm, keyNorm) = (layer.queryNorm, layer.keyNorm)
+        inParallel(rows: length) { rows in
+            let (q, k, v) = (work.query + rows.lowerBound * qWidth, work.key + rows.lowerBound * kvWidth,
+                             work.value + rows.lowerBound * kvWidth)
+            addBias(queryBias, rows: rows.count, width: qWidth, into: q)
+            addBias(keyBias, rows: rows.count, width: kvWidth, into: k)
+            addBias(valueBias, rows: rows.count, width: kvWidth, into: v)
+            // QK-norm (Qwen3/CoDA): RMSNorm over each head's vector, before RoPE.
+            headNorm(queryNorm, q, count: rows.count * c.headCount)
+            headNorm(keyNorm, k, count: rows.count * c.kvHeadCount)
+            rope.apply(work.query, rows: rows, heads: c.headCount, stride: qWidth)
+            rope.apply(work.key, rows: rows, heads: c.kvHeadCount, stride: kvWidth)
+        }
+        Attention(heads: c.headCount, kvHeads: c.kvHeadCount, headDim: c.headDim, threads: threads,
+                  blasThreads: engine.blasThreads)
+            .run(q: work.query, k: work.key, v: work.value, length: length, scores: work.scores, into: work.attention)
+        engine.multiply(work.attention, rows: length, ldx: qWidth, weight: layer.output, into: work.hidden, ldy: d,
+                        accumulate: true)
+
+        // MLP half: h += down(silu(gate(x)) · up(x)).
+        norm(layer.mlpNorm, work.hidden, rows: length, into: work.normed)
+        let ff = c.intermediateSize
+        engine.multiply(work.normed, rows: length, ldx: d, weight: layer.gate, into: work.gate, ldy: ff)
+        engine.multiply(work.normed, rows: length, ldx: d, weight: layer.up, into: work.up, ldy: ff)
+        inParallel(rows: length) { rows in
+            let offset = rows.lowerBound * ff
+            Kernels.swiGLU(gate: work.gate + offset, up: work.up + offset, count: rows.count * ff)
+        }
+        engine.multiply(work.gate, rows: length, ldx: ff, weight: layer.down, into: work.hidden, ldy: d,
+                        accumulate: true)
+    }
+
+    /// Row-parallel elementwise work on the same `threads` workers as the GEMMs.
+    private func inParallel(rows: Int, _ body: (Range<Int>) -> Void) {
+        Parallel.ranges(rows, workers: threads, minimumPerWorker: 16, body)
+    }
+
+    private func norm(_ weight: [Float], _ x: UnsafeMutablePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
+        let d = config.hiddenSize
+        weight.withUnsafeBufferPointer { w in
+            inParallel(rows: rows) { range in
+                Kernels.rmsNorm(x + range.lowerBound * d, rows: range.count, width: d, weight: w.baseAddress!,
+                                eps: config.rmsNormEps, into: y + range.lowerBound * d)
+            }
+        }
+    }
+
+    /// Final norm and LM head for the requested rows only.
+    private func head(rows: [Int], work: Workspace) -> [Float] {
+        let d = config.hiddenSize
+        let vocabulary = config.vocabularySize
+        guard !rows.isEmpty else { return [] }
+        let gathered = UnsafeMutablePointer<Float>.allocate(capacity: rows.count * d)
+        defer { gathered.deallocate() }
+        weights.finalNorm.withUnsafeBufferPointer { norm in
+            for (index, row) in rows.enumerated() {
+                Kernels.rmsNorm(work.hidden + row * d, rows: 1, width: d, weight: norm.baseAddress!,
+                                eps: config.rmsNormEps, into: gathered + index * d)
+            }
+        }
+        return [Float](unsafeUninitializedCapacity: rows.count * vocabulary) { buffer, count in
+            engine.multiply(gathered, rows: rows.count, ldx: d, weight: weights.head, into: buffer.baseAddress!,
+                            ldy: vocabulary)
+            count = rows.count * vocabulary
+        }
+    }
+
+    private func addBias(_ bias: [Float]?, rows: Int, width: Int, into y: UnsafeMutablePointer<Float>) {
+        bias?.withUnsafeBufferPointer { Kernels.addBias($0.baseAddress!, rows: rows, width: width, into: y) }
+    }
+
+    private func headNorm(_ weight: [Float]?, _ x: UnsafeMutablePointer<Float>, count: Int) {
+        weight?.withUnsafeBufferPointer {
+            Kernels.rmsNorm(x, rows: count, width: config.headDim, weight: $0.baseAddress!, eps: config.rmsNormEps, into: x)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import GitKit
+
+extension Submission {
+    /// Writes HEAD's tree into `directory` with this submission's file in place of the
+    /// committed one, so a verifier can run the repository's tests on it.  Regular files and
+    /// directories only: symbolic links and submodules are skipped, since a link could point
+    /// anywhere on the host.  Executable bits are kept.
+    public func materialize(into directory: String) throws(ProposeError) {
+        do {
+            let repository = try Repository(at: gitDirectory, searchParents: false)
+            guard let id = ObjectID(hex: head) else { throw ProposeError.unexpected("bad head id \(head)") }
+            let tree = try repository.lookupCommit(id).tree()
+            try write(tree, prefix: "", into: directory, repository: repository)
+            let target = directory + "/" + path
+            try FileManager.default.createDirectory(
+                atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data(content).write(to: URL(fileURLWithPath: target))
+        } catch {
+            throw ProposeError(error)
+        }
+    }
+
+    private func write(_ tree: Tree, prefix: String, into directory: String, repository: Repository) throws {
+        let manager = FileManager.default
+        try manager.createDirectory(atPath: directory + "/" + prefix, withIntermediateDirectories: true)
+        // A crafted tree could name an entry "..": never write outside `directory`.
+        for entry in tree.entries where !["", ".", "..", ".git"].contains(entry.name) && !entry.name.contains("/") {
+            let relative = prefix.isEmpty ? entry.name : prefix + "/" + entry.name
+            switch entry.kind {
+            case .tree:
+                try write(try repository.lookupTree(entry.id), prefix: relative, into: directory, repository: repository)
+            case .blob where entry.fileMode == 0o100644 || entry.fileMode == 0o100755:
+                let target = directory + "/" + relative
+                try Data(try repository.lookupBlob(entry.id).bytes).write(to: URL(fileURLWithPath: target))
+                try manager.setAttributes(
+                    [.posixPermissions: entry.fileMode == 0o100755 ? 0o755 : 0o644], ofItemAtPath: target)
+            default:
+                continue
+            }
+        }
+    }
+}

@@ -1,0 +1,259 @@
+import CSandboxSpawn
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs programs under one profile.  Creating a runner checks that the profile works here
+/// (for bubblewrap: that namespaces can be created) and refuses otherwise.
+public final class SandboxRunner: Sendable {
+    public let profile: SandboxProfile
+    public let directory: SandboxDirectory
+    /// The installed harness (.pyc when precompiled).
+    private let harnessFile: String
+    private let bubblewrap: String?
+    private let isRoot: Bool
+    private let processLimit: Int
+
+    /// Sandbox paths the harness and program see.
+    static let harnessTargetDirectory = "/sandbox"
+    static let workTarget = "/work"
+
+    public init(profile: SandboxProfile, directory: SandboxDirectory) throws {
+        self.profile = profile
+        self.directory = directory
+        signal(SIGPIPE, SIG_IGN)
+        isRoot = geteuid() == 0
+        // Not root: RLIMIT_NPROC counts all of this user's processes, so leave room for them.
+        processLimit = isRoot ? profile.limits.processes
+            : profile.limits.processes + Self.processCount(uid: getuid())
+        if profile.isolation == .bubblewrap {
+            guard let path = Self.findExecutable("bwrap") else {
+                throw SandboxError.bubblewrapUnavailable(reason: "no `bwrap` on PATH")
+            }
+            bubblewrap = path
+        } else {
+            bubblewrap = nil
+        }
+        harnessFile = try HarnessInstall.install(source: directory.harnessPath, interpreter: profile.interpreter).file
+        try preflight()
+    }
+
+    /// Convenience: profile by name (`default`, `rlimits-only`) or path.
+    public convenience init(profile nameOrPath: String = "default", sandboxes: String? = nil) throws {
+        let directory = try SandboxDirectory.locate(explicit: sandboxes)
+        try self.init(profile: SandboxProfile.resolve(nameOrPath, directory: directory), directory: directory)
+    }
+
+    /// One trivial program must pass, or the profile cannot work on this machine.
+    private func preflight() throws {
+        let probe = Program.mbpp(code: "x = 1", setup: "", tests: ["assert x == 1"])
+        let result = run(probe, timeout: max(profile.limits.wallSeconds, 5))
+        guard result.verdict == .passed else {
+            let detail = result.message + (result.stderr.tail.isEmpty ? "" : " / " + result.stderr.tail)
+            if profile.isolation == .bubblewrap {
+                throw SandboxError.bubblewrapUnavailable(reason: detail.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            throw SandboxError.interpreterUnusable(path: profile.interpreter, reason: detail)
+        }
+    }
+
+    /// Runs one program; never throws: our own failures come back as `sandbox_error`.
+    /// `timeout` overrides the profile's wall budget for this run.
+    public func run(_ program: Program, timeout: Double? = nil) -> ExecutionResult {
+        let budget = timeout ?? profile.limits.wallSeconds
+        let slot = SlotPool.shared.acquire()
+        defer { SlotPool.shared.release(slot) }
+        let uid: Int32 = isRoot ? SlotPool.uid(base: profile.uidBase, slot: slot) : -1
+        let nonce = (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
+        var workDir: String?
+        defer {
+            if let workDir { try? FileManager.default.removeItem(atPath: workDir) }
+        }
+        let observation: Observation
+        do {
+            var spec = try commandSpec(uid: uid, budget: budget)
+            if profile.isolation == .rlimitsOnly {
+                workDir = try makeWorkDir(uid: uid)
+                spec.workingDirectory = workDir
+                spec.environment["HOME"] = workDir
+                spec.environment["TMPDIR"] = workDir
+            }
+            spec.job = program.jobBytes(nonce: nonce, timeout: budget,
+                                        scanProcesses: profile.isolation == .bubblewrap)
+            observation = try ChildProcess.run(spec)
+        } catch {
+            return failure(.sandboxError, "\(error)")
+        }
+        let judge: Judge
+        if case .mbpp(_, _, let tests) = program {
+            judge = Judge(nonce: nonce, expectedTests: tests.count)
+        } else {
+            judge = Judge(nonce: nonce, expectedTests: nil)
+        }
+        let parsed = judge.parse(observation.records)
+        let decision = judge.decide(parsed, observation)
+        let done = parsed.done ?? [:]
+        return ExecutionResult(
+            verdict: decision.verdict, message: decision.message, failingTest: decision.failingTest,
+            signal: decision.signal, tests: parsed.tests.keys.sorted().compactMap { parsed.tests[$0] },
+            wallSeconds: observation.wallSeconds,
+            cpuSeconds: max(observation.cpuSeconds, done["cpu"] as? Double ?? 0),
+            stdout: observation.stdout, stderr: observation.stderr,
+            leftoverProcesses: done["leftover_processes"] as? Int ?? 0,
+            leftoverFiles: done["leftover_files"] as? Int ?? 0,
+            leftoverFileNames: done["leftover_names"] as? [String] ?? [],
+            profile: profile.name, isolation: profile.isolation, rerun: false)
+    }
+
+    /// Runs programs on a pool sized to the machine; each timeout is then re-run once,
+    /// serially, and only counts if it times out again.
+    public func runAll(_ programs: [Program], workers: Int? = nil, rerunTimeouts: Bool = true,
+                       progress: (@Sendable (Int) -> Void)? = nil) -> [ExecutionResult] {
+        let box = ResultBox(count: programs.count)
+        let width = max(1, min(workers ?? ProcessInfo.processInfo.activeProcessorCount, programs.count))
+        DispatchQueue.concurrentPerform(iterations: width) { _ in
+            while let index = box.next() {
+                box.store(run(programs[index]), at: index)
+                progress?(index)
+            }
+        }
+        var results = box.results
+        if rerunTimeouts {
+            for index in results.indices where results[index].verdict == .timeout {
+                var again = run(programs[index])
+                again.rerun = true
+                results[index] = again
+            }
+        }
+        return results
+    }
+
+    private func failure(_ verdict: Verdict, _ message: String) -> ExecutionResult {
+        ExecutionResult(verdict: verdict, message: message, failingTest: nil, signal: nil, tests: [],
+                        wallSeconds: 0, cpuSeconds: 0, stdout: .empty, stderr: .empty,
+                        leftoverProcesses: 0, leftoverFiles: 0, leftoverFileNames: [],
+                        profile: profile.name, isolation: profile.isolation, rerun: false)
+    }
+
+    private func commandSpec(uid: Int32, budget: Double) throws -> ChildProcess.Spec {
+        let limits = profile.limits
+        let mib: Int64 = 1 << 20
+        let rlimits = sbx_limits(
+            cpu_seconds: Int64(max(Double(limits.cpuSeconds), budget.rounded(.up) + 1)),
+            address_space_bytes: Int64(limits.addressSpaceMiB) * mib,
+            processes: Int64(processLimit),
+            file_size_bytes: Int64(limits.fileSizeMiB) * mib,
+            open_files: Int64(limits.openFiles))
+        var environment = profile.environment
+        let executable: String
+        let arguments: [String]
+        let harness = harnessFile
+        let harnessTarget = Self.harnessTargetDirectory + "/" + (harness as NSString).lastPathComponent
+        if let bubblewrap {
+            environment["HOME"] = Self.workTarget
+            environment["TMPDIR"] = "/tmp"
+            executable = bubblewrap
+            arguments = bubblewrapArguments(harness: harness, target: harnessTarget) + [profile.interpreter]
+                + profile.interpreterArguments + [harnessTarget]
+        } else {
+            executable = profile.interpreter
+            arguments = profile.interpreterArguments + [harness]
+        }
+        // The harness enforces `budget`; this backstop covers start-up under load and a
+        // tester that stops answering.
+        let deadline = budget + max(1.0, budget * 0.5)
+        return ChildProcess.Spec(
+            executable: executable, arguments: arguments, environment: environment,
+            workingDirectory: nil, limits: rlimits, uid: uid, gid: uid, job: [],
+            deadline: deadline, outputCap: limits.outputBytes, sweepUID: uid > 0,
+            sweepAfterExit: bubblewrap == nil)
+    }
+
+    func bubblewrapArguments(harness: String, target: String) -> [String] {
+        let size = String(profile.limits.workDirMiB << 20)
+        var args = ["--unshare-all", "--die-with-parent", "--new-session", "--hostname", "sandbox"]
+        for mount in profile.mounts {
+            switch mount.kind {
+            case .roBind, .roBindTry:
+                let source = mount.source ?? ""
+                // A host symlink (usr-merged /lib, /bin) is cheaper recreated than bind-mounted.
+                if source == mount.target, let link = try? FileManager.default.destinationOfSymbolicLink(atPath: source) {
+                    args += ["--symlink", link, mount.target]
+                } else {
+                    args += [mount.kind == .roBind ? "--ro-bind" : "--ro-bind-try", source, mount.target]
+                }
+            case .tmpfs: args += ["--size", size, "--tmpfs", mount.target]
+            case .dir: args += ["--dir", mount.target]
+            case .symlink: args += ["--symlink", mount.source ?? "", mount.target]
+            }
+        }
+        args += ["--proc", "/proc", "--dev", "/dev",
+                 "--size", size, "--tmpfs", "/tmp",
+                 "--dir", Self.harnessTargetDirectory, "--ro-bind", harness, target,
+                 "--size", size, "--tmpfs", Self.workTarget,
+                 "--remount-ro", "/", "--chdir", Self.workTarget]
+        return args
+    }
+
+    private func makeWorkDir(uid: Int32) throws -> String {
+        var template = Array("/tmp/tolerator-work-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw SandboxError.spawnFailed(stage: "mkdtemp", errno: errno) }
+        let path = String(cString: made)
+        if uid > 0 { chown(path, uid_t(uid), gid_t(uid)) }
+        chmod(path, 0o700)
+        return path
+    }
+
+    static func findExecutable(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for dir in path.split(separator: ":") + ["/usr/bin", "/bin"] {
+            let candidate = "\(dir)/\(name)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return nil
+    }
+
+    /// Processes whose real uid is `uid` (from /proc).
+    static func processCount(uid: uid_t) -> Int {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        var count = 0
+        for entry in entries where entry.allSatisfy(\.isNumber) {
+            guard let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8),
+                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }),
+                  let real = line.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().first
+            else { continue }
+            if real == String(uid) { count += 1 }
+        }
+        return count
+    }
+}
+
+/// Results written by pool workers, each index exactly once.
+private final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [ExecutionResult?]
+    private var cursor = 0
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func next() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard cursor < slots.count else { return nil }
+        cursor += 1
+        return cursor - 1
+    }
+
+    func store(_ result: ExecutionResult, at index: Int) {
+        lock.lock()
+        slots[index] = result
+        lock.unlock()
+    }
+
+    var results: [ExecutionResult] {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots.map { $0! }
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import Inference
+import ModelFiles
+
+/// `tolerator bench forward`: forward time of a random model against same-run sgemm.
+struct BenchForward: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forward",
+        abstract: "Time one forward pass of a random in-memory model and compare with OpenBLAS sgemm.",
+        discussion: """
+            Prints the median ms per forward, achieved GFLOP/s (engines.md §5 formula), OpenBLAS \
+            sgemm timed in the same run on the same GEMM shapes with f32 operands and the same \
+            threads, and the ratio. The LM head is computed for the last --rows positions \
+            (default: all positions). Shapes: \(BenchmarkShapes.names.joined(separator: ", ")).
+            """)
+
+    @Option(help: "Model shape.")
+    var shape = "qwen2.5-0.5b"
+
+    @Option(help: "Sequence length (prompt + canvas).")
+    var length = 512
+
+    @Option(help: "LM-head rows per forward: the last N positions (default: all).")
+    var rows: Int?
+
+    @Option(help: "Compute threads (OpenBLAS threads and attention workers).")
+    var threads = 2
+
+    @Option(help: "Stored weight dtype: bf16, f16 or f32.")
+    var dtype = "bf16"
+
+    @Option(help: "Timed forwards (after one warm-up).")
+    var iterations = 3
+
+    @Option(help: "Floats per widening tile (16-bit weights), for tuning.")
+    var tileElements: Int?
+
+    @Option(help: "GEMM threading: workers (W's rows split among workers, 1-thread sgemm each) or blas.")
+    var gemmMode = "workers"
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard length >= 1 else { throw ValidationError("--length must be at least 1") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
+        guard DType(rawValue: dtype.uppercased()) != nil else { throw ValidationError("--dtype must be bf16, f16 or f32") }
+        if let rows, rows < 0 || rows > length { throw ValidationError("--rows must be within 0...\(length)") }
+        if let tileElements, tileElements < 1 { throw ValidationError("--tile-elements must be positive") }
+        guard ["workers", "blas"].contains(gemmMode) else { throw ValidationError("--gemm-mode must be workers or blas") }
+    }
+
+    func run() throws {
+        let benchmark = ForwardBenchmark(
+            shape: shape, length: length, threads: threads, dtype: DType(rawValue: dtype.uppercased())!,
+            rows: rows ?? length, iterations: iterations, tileElements: tileElements,
+            gemmMode: gemmMode)
+        let report = try benchmark.run()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            return
+        }
+        func f(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
+        print("shape \(report.shape), length \(report.length), head rows \(report.rows) (last positions), "
+              + "threads \(report.threads), weights \(report.dtype), gemm mode \(report.gemmMode)")
+        print("forward: median \(f(report.medianForwardMilliseconds)) ms of \(report.forwardMilliseconds.map { f($0) }), "
+              + "\(f(report.gflopPerForward)) GFLOP → \(f(report.achievedGFLOPs)) GFLOP/s")
+        print("widening 16-bit weights once: \(f(report.widenMilliseconds)) ms per forward")
+        print("same-run sgemm (f32, \(report.threads) threads):")
+        for gemm in report.gemms {
+            print("  \(gemm.what.padding(toLength: 22, withPad: " ", startingAt: 0)) M \(gemm.m) N \(gemm.n) K \(gemm.k) "
+                  + "×\(gemm.count): \(f(gemm.medianMilliseconds, 2)) ms, \(f(gemm.gflops)) GFLOP/s")
+        }
+        print("sgemm-only forward: \(f(report.sgemmMilliseconds)) ms → \(f(report.sgemmGFLOPs)) GFLOP/s")
+        print("ratio (achieved / sgemm): \(f(report.ratio * 100)) %")
+        print("process CPU time: forward \(f(report.medianForwardCPUMilliseconds)) ms, sgemm-only "
+              + "\(f(report.sgemmCPUMilliseconds)) ms, ratio \(f(report.cpuRatio * 100)) % (less sensitive to other load)")
+    }
+}

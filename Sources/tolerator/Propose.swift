@@ -1,0 +1,188 @@
+import ArgumentParser
+import Foundation
+import Propose
+import PythonSource
+import Sandbox
+
+struct ProposeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "propose",
+        abstract: "Draft a stub function's body, verify it in the sandbox, and commit it on a new branch.",
+        discussion: """
+            Reads FILE as committed at HEAD (never the working tree), fills the body of FUNCTION \
+            (a stub: `...`, `pass`, `raise NotImplementedError`, a docstring or TODO comments), \
+            and commits the first candidate that passes as a child of HEAD on refs/heads/BRANCH. \
+            Only git's object database and that branch are written: HEAD, the index and the \
+            working tree are left exactly as they were, dirty or not. When no candidate passes, \
+            nothing is committed and the best failure is reported (exit status 1).
+
+            --patch-only writes the patch without creating a branch; its commit object stays \
+            unreferenced in the object database until `git gc` prunes it.
+            """)
+
+    @Option(help: "A directory inside the repository.")
+    var repo = "."
+
+    @Option(help: "The Python file: relative to --repo, or an absolute path inside the repository.")
+    var file: String
+
+    @Option(help: "The function: `name`, or `Class.method`.")
+    var function: String
+
+    @Option(help: "A test file or folder from the repository to run in the sandbox (unittest, plain asserts).")
+    var tests: String?
+
+    @Flag(help: "Verify with the examples of the function's docstring.")
+    var doctest = false
+
+    @Option(help: "Candidates to try before giving up.")
+    var attempts = 4
+
+    @Option(help: "Branch to create (default: tolerator/<function>).")
+    var branch: String?
+
+    @Option(help: "Commit message (default: names the function, file and verdict).")
+    var message: String?
+
+    @Option(help: "Author and committer as `Name <email>` (default: the repository's user.name/user.email).")
+    var author: String?
+
+    @Option(help: "Also write the commit as an email patch (`git am` applies it) to this file.")
+    var patch: String?
+
+    @Flag(help: "With --patch: write the patch only, create no branch.")
+    var patchOnly = false
+
+    @Flag(help: "Move BRANCH if it exists (never the checked-out branch).")
+    var force = false
+
+    @Flag(help: "Replace a function that already has a body.")
+    var replace = false
+
+    @Option(help: ArgumentHelp(
+        "Candidate bodies from a file, separated by lines reading `### candidate`, instead of the model.",
+        valueName: "file"))
+    var candidates: String?
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    @OptionGroup var sandbox: SandboxOptions
+
+    func validate() throws {
+        if attempts < 1 { throw ValidationError("--attempts must be at least 1") }
+        if patchOnly && patch == nil { throw ValidationError("--patch-only needs --patch FILE") }
+        if tests == nil && !doctest {
+            throw ValidationError("give --tests PATH or --doctest: propose commits only verified code")
+        }
+        try sandbox.validateSandbox()
+    }
+
+    func run() async throws {
+        var request = ProposeRequest(repository: repo, file: file, function: function)
+        request.attempts = attempts
+        request.branch = branch
+        request.message = message
+        request.force = force
+        request.replaceExisting = replace
+        request.createBranch = !patchOnly
+        if let author { request.author = try Identity(parsing: author) }
+        let proposer = Proposer(request: request)
+        let prepared = try proposer.prepare()
+
+        let verifier = try makeVerifier(prepared)
+        let source = try makeSource()
+        var outcome = try await proposer.run(
+            prepared: prepared, source: source, verifier: verifier, writePatch: patch != nil)
+        if let patch, let text = outcome.patch {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: patch))
+            outcome.patchFile = patch
+        }
+        outcome.patch = nil
+        print(json ? Self.json(outcome) : Self.text(outcome))
+        if outcome.verdict == .failed { throw ExitCode.failure }
+    }
+
+    /// Generation plugs in here: the model's `CandidateSource` when no --candidates file is given.
+    func makeSource() throws -> any CandidateSource {
+        guard let candidates else {
+            throw ValidationError("model generation is not wired into propose yet; pass --candidates FILE")
+        }
+        let text = try String(contentsOfFile: candidates, encoding: .utf8)
+        let listed = ListedCandidates(fileText: text)
+        if listed.bodies.isEmpty { throw ValidationError("\(candidates) holds no candidate bodies") }
+        return listed
+    }
+
+    func makeVerifier(_ prepared: PreparedProposal) throws -> any CandidateVerifier {
+        if tests != nil {
+            throw ValidationError(
+                "--tests needs a sandbox program kind that carries the repository's files, which the sandbox "
+                    + "runner does not offer yet; use --doctest")
+        }
+        guard !prepared.doctestExamples.isEmpty else {
+            throw ValidationError("`\(function)` has no `>>>` examples in its docstring to verify with --doctest")
+        }
+        return SandboxDoctestVerifier(runner: try sandbox.makeRunner(), timeout: sandbox.timeout)
+    }
+
+    static func text(_ outcome: ProposeOutcome) -> String {
+        var lines: [String] = []
+        switch outcome.verdict {
+        case .committed:
+            lines.append("committed \(outcome.commit ?? "") on \(outcome.branch ?? "no branch") (parent \(outcome.parent.prefix(12)))")
+            if let stat = outcome.diffStat {
+                lines.append("\(stat.filesChanged) file(s) changed, \(stat.insertions) insertion(s)(+), \(stat.deletions) deletion(s)(-)")
+            }
+        case .failed:
+            lines.append("nothing committed: \(outcome.message)")
+        }
+        for attempt in outcome.attempts {
+            let tally = attempt.totalTests > 0 ? " \(attempt.passedTests)/\(attempt.totalTests)" : ""
+            lines.append("  attempt \(attempt.attempt): \(attempt.passed ? "passed" : "failed")\(tally) \(attempt.message)")
+        }
+        for test in outcome.tests {
+            lines.append("    [\(test.status)] \(test.name)" + (test.message.isEmpty ? "" : ": \(test.message)"))
+        }
+        if let file = outcome.patchFile { lines.append("patch written to \(file)") }
+        return lines.joined(separator: "\n")
+    }
+
+    static func json(_ outcome: ProposeOutcome) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(outcome)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
+/// Runs the docstring's examples against the rewritten file, one sandbox test per example.
+///
+/// The file runs as one module in the sandbox, so only self-contained files (standard-library
+/// imports) can pass; output printed inside the function is not seen by the examples.
+struct SandboxDoctestVerifier: CandidateVerifier {
+    let runner: SandboxRunner
+    let timeout: Double?
+
+    func verify(_ submission: Submission) async throws -> Verification {
+        let program = DoctestProgram(examples: submission.doctestExamples)
+        let result = runner.run(
+            .mbpp(
+                code: String(decoding: submission.content, as: UTF8.self), setup: DoctestProgram.helperSource,
+                tests: program.statements(globals: "globals()")),
+            timeout: timeout)
+        let tests = result.tests.map { record in
+            let example = record.index < program.examples.count ? program.examples[record.index] : nil
+            let name = example.map { "line \($0.line): >>> " + $0.source.trimmingCharacters(in: .newlines) } ?? record.source
+            return TestOutcome(name: name, status: record.status, message: record.message)
+        }
+        let message: String
+        if result.passed {
+            message = "\(tests.count) example(s) passed"
+        } else if let index = result.failingTest, index < tests.count {
+            message = "\(result.verdictText) at \(tests[index].name): \(tests[index].message)"
+        } else {
+            message = result.verdictText + (result.message.isEmpty ? "" : ": \(result.message)")
+        }
+        return Verification(passed: result.passed, message: message, tests: tests)
+    }
+}

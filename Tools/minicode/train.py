@@ -1,0 +1,232 @@
+"""Masked-diffusion (LLaDA SFT-style) training of the minicode model on CPU, resumable.
+
+Each example is `prompt ++ answer`, the answer (completion tokens) padded with <|endoftext|> to the
+canvas length G. Per example t ~ U(eps, 1); every answer position (padding included) is replaced by
+<|mdm_mask|> with probability t; the prompt is never masked. Loss = sum over masked positions of
+CE / t, divided by G, averaged over the batch. Batches share one prompt length (no padding tokens
+inside a sequence, exactly as at inference).
+
+The learning-rate schedule is warmup, constant, then linear decay over the last `--decay-frac` of
+`--total-steps` (a function of the step only, so a resumed run follows the same curve).
+Checkpoints (model, optimizer, step, RNG states) go to runs/<name>/ckpt.pt every --ckpt-minutes and
+the run resumes from it automatically. The curve goes to runs/<name>/log.jsonl.
+
+    nice -n 10 python train.py --name main --data runs/data --threads 2
+"""
+
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model import Config, LLaDA  # noqa: E402
+
+EOS, MASK = 0, 1
+
+
+def load_data(data_dir, G, tok):
+    cache = os.path.join(data_dir, f"tokens_G{G}.npz")
+    if os.path.exists(cache):
+        z = np.load(cache, allow_pickle=True)
+        return list(z["prompts"]), z["answers"]
+    rows = [json.loads(l) for l in open(os.path.join(data_dir, "train.jsonl"))]
+    pe = tok.encode_batch([r["prompt"] for r in rows])
+    ce = tok.encode_batch([r["completion"] for r in rows])
+    prompts, answers = [], []
+    dropped = 0
+    for p, c in zip(pe, ce):
+        if len(c.ids) >= G:  # keep at least one end-of-text in the canvas
+            dropped += 1
+            continue
+        prompts.append(np.array(p.ids, dtype=np.int16))
+        answers.append(np.array(c.ids + [EOS] * (G - len(c.ids)), dtype=np.int16))
+    print(f"tokenized {len(prompts)} examples, dropped {dropped} longer than the canvas", flush=True)
+    prompts_arr = np.empty(len(prompts), dtype=object)
+    prompts_arr[:] = prompts
+    answers = np.stack(answers)
+    np.savez(cache, prompts=prompts_arr, answers=answers)
+    return prompts, answers
+
+
+class Batcher:
+    """Samples a prompt length in proportion to its frequency, then a batch of that length."""
+
+    def __init__(self, prompts, answers):
+        self.answers = answers
+        self.by_len = {}
+        for i, p in enumerate(prompts):
+            self.by_len.setdefault(len(p), []).append(i)
+        self.lens = sorted(self.by_len)
+        self.weights = [len(self.by_len[n]) for n in self.lens]
+        self.prompts = prompts
+
+    def sample(self, rng, B):
+        n = rng.choices(self.lens, self.weights)[0]
+        pool = self.by_len[n]
+        idx = [pool[rng.randrange(len(pool))] for _ in range(B)]
+        p = torch.tensor(np.stack([self.prompts[i] for i in idx]).astype(np.int64))
+        a = torch.tensor(self.answers[idx].astype(np.int64))
+        return p, a
+
+
+def diffusion_loss(model, p, a, eps=1e-3, gen=None):
+    B, G = a.shape
+    t = (1 - eps) * torch.rand(B, 1, generator=gen) + eps
+    masked = torch.rand(B, G, generator=gen) < t
+    noisy = torch.where(masked, torch.full_like(a, MASK), a)
+    x = torch.cat([p, noisy], dim=1)
+    logits = model(x)[:, p.shape[1]:]
+    ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), a.reshape(-1), reduction="none").view(B, G)
+    loss = ((ce * masked) / t).sum(1) / G
+    return loss.mean(), (ce * masked).sum() / masked.sum().clamp(min=1)
+
+
+def lr_at(step, a):
+    if step < a.warmup:
+        return a.lr * (step + 1) / a.warmup
+    decay_start = int(a.total_steps * (1 - a.decay_frac))
+    if step < decay_start:
+        return a.lr
+    frac = (step - decay_start) / max(1, a.total_steps - decay_start)
+    return a.lr * (1 - frac) + a.lr * a.final_lr_frac * frac
+
+
+def quick_eval(model, tok, tasks, G, nfes):
+    from decode_reference import check_all, decode_suite
+    model.eval()
+    res = {}
+    for T in nfes:
+        comps = decode_suite(model, tok, tasks, G, T, "vanilla", 0)
+        ok = check_all(tasks, comps)
+        res[f"pass1_vanilla_nfe{T}"] = round(100.0 * sum(ok) / len(ok), 1)
+    model.train()
+    return res
+
+
+def save(path, model, opt, step, rng, gen, elapsed, args):
+    tmp = path + ".tmp"
+    torch.save(dict(model=model.state_dict(), opt=opt.state_dict(), step=step, py_rng=rng.getstate(),
+                    torch_gen=gen.get_state(), elapsed=elapsed, config=model.config.to_dict(),
+                    args=vars(args)), tmp)
+    os.replace(tmp, path)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--name", default="main")
+    ap.add_argument("--data", default="runs/data", help="folder with train.jsonl and tokenizer.json")
+    ap.add_argument("--heldout", default="../../Examples/minicode/minicode-instances.jsonl")
+    ap.add_argument("--runs", default="runs")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--canvas", type=int, default=64)
+    ap.add_argument("--d-model", type=int, default=256)
+    ap.add_argument("--n-layers", type=int, default=4)
+    ap.add_argument("--n-heads", type=int, default=4)
+    ap.add_argument("--mlp", type=int, default=640)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--final-lr-frac", type=float, default=0.05)
+    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--total-steps", type=int, default=2000)
+    ap.add_argument("--decay-frac", type=float, default=0.3)
+    ap.add_argument("--wd", type=float, default=0.05)
+    ap.add_argument("--ckpt-minutes", type=float, default=4.0)
+    ap.add_argument("--log-every", type=int, default=20)
+    ap.add_argument("--eval-every", type=int, default=500)
+    ap.add_argument("--eval-tasks", type=int, default=40)
+    ap.add_argument("--eval-nfe", type=int, nargs="+", default=[16, 64])
+    ap.add_argument("--max-minutes", type=float, default=0, help="stop (after a checkpoint) after this long")
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    here = os.path.dirname(os.path.abspath(__file__))
+    os.chdir(here)
+    from tokenizers import Tokenizer
+    tok = Tokenizer.from_file(os.path.join(args.data, "tokenizer.json"))
+    run_dir = os.path.join(args.runs, args.name)
+    os.makedirs(run_dir, exist_ok=True)
+    ckpt_path = os.path.join(run_dir, "ckpt.pt")
+    log = open(os.path.join(run_dir, "log.jsonl"), "a")
+
+    prompts, answers = load_data(args.data, args.canvas, tok)
+    batcher = Batcher(prompts, answers)
+    max_len = max(len(p) for p in prompts) + args.canvas
+    heldout = [json.loads(l) for l in open(args.heldout)][:args.eval_tasks]
+
+    torch.manual_seed(args.seed)
+    cfg = Config(tok.get_vocab_size(), args.d_model, args.n_layers, args.n_heads, None, args.mlp,
+                 max_sequence_length=max(256, 1 << (max_len - 1).bit_length()), mask_token_id=MASK,
+                 eos_token_id=EOS, pad_token_id=EOS)
+    model = LLaDA(cfg)
+    decay = [p for n, p in model.named_parameters() if p.dim() == 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([dict(params=decay, weight_decay=args.wd), dict(params=no_decay, weight_decay=0.0)],
+                            lr=args.lr, betas=(0.9, 0.98), eps=1e-8)
+    rng = random.Random(args.seed)
+    gen = torch.Generator().manual_seed(args.seed)
+    step, elapsed = 0, 0.0
+    if os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path, weights_only=False)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        step, elapsed = ck["step"], ck["elapsed"]
+        rng.setstate(ck["py_rng"])
+        gen.set_state(ck["torch_gen"])
+        print(f"resumed from step {step}", flush=True)
+    print(f"params {model.num_params() / 1e6:.2f}M, vocab {cfg.vocab_size}, examples {len(prompts)}", flush=True)
+
+    model.train()
+    t_start = time.time()
+    last_ckpt = time.time()
+    run_loss, run_ce, n_acc = 0.0, 0.0, 0
+    while step < args.total_steps:
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, args)
+        p, a = batcher.sample(rng, args.batch)
+        loss, ce = diffusion_loss(model, p, a, gen=gen)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        run_loss += loss.item()
+        run_ce += ce.item()
+        n_acc += 1
+        now = time.time()
+        if step % args.log_every == 0:
+            rec = dict(step=step, loss=round(run_loss / n_acc, 4), masked_ce=round(run_ce / n_acc, 4),
+                       lr=round(lr_at(step - 1, args), 6), gnorm=round(float(gnorm), 3),
+                       minutes=round((elapsed + now - t_start) / 60, 2))
+            print(json.dumps(rec), flush=True)
+            log.write(json.dumps(rec) + "\n")
+            log.flush()
+            run_loss, run_ce, n_acc = 0.0, 0.0, 0
+        if args.eval_every and (step % args.eval_every == 0 or step == args.total_steps):
+            rec = dict(step=step, **quick_eval(model, tok, heldout, args.canvas, args.eval_nfe))
+            print(json.dumps(rec), flush=True)
+            log.write(json.dumps(rec) + "\n")
+            log.flush()
+        done = step >= args.total_steps
+        over = args.max_minutes and (elapsed + time.time() - t_start) / 60 > args.max_minutes
+        if done or over or time.time() - last_ckpt > args.ckpt_minutes * 60:
+            save(ckpt_path, model, opt, step, rng, gen, elapsed + time.time() - t_start, args)
+            last_ckpt = time.time()
+        if over:
+            print("stopping: --max-minutes reached", flush=True)
+            break
+    if step >= args.total_steps:
+        torch.save(dict(model=model.state_dict(), config=cfg.to_dict(), step=step), os.path.join(run_dir, "final.pt"))
+    print("done", flush=True)
+
+
+if __name__ == "__main__":
+    main()

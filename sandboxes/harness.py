@@ -1,0 +1,837 @@
+"""tolerator's in-sandbox test harness.
+
+Two processes live inside the sandbox:
+
+* the *tester* (this script's main process) holds the tests, the per-run nonce and the
+  result channel to the host (fd 3).  It never executes candidate code.
+* the *candidate* process, forked before the tester reads anything secret, executes the
+  candidate program and answers calls ("call entry_point with these arguments") with
+  plain data.  It never sees the tests, the nonce or the result channel.
+
+Test code runs in the tester against pristine builtins; every call into candidate code is
+a request over a pipe, and the answer is rebuilt from marshal data of exact built-in types,
+so a returned object can never be an always-equal impostor: objects that are not plain data
+come back as opaque handles that compare equal only to themselves.
+
+Host -> tester protocol on fd 4: frames "<decimal length>\\n<bytes>".  Frame 1 is the
+candidate program; after the fork the tester reads frame 2, a key/value frame list.
+Tester -> host on fd 3: one JSON object per line, each carrying the nonce.
+"""
+import builtins
+import marshal
+import os
+import select
+import sys
+import time
+
+RESULT_FD = 3
+JOB_FD = 4
+MAX_REPLY = 8 << 20          # bytes per candidate reply
+MSG_CAP = 1500               # characters kept of a message
+SOURCE_CAP = 300             # characters kept of a test's source
+PyCF_ONLY_AST = 0x400
+
+
+# ---------------------------------------------------------------- framing
+
+def read_exact(fd, n):
+    chunks = []
+    while n > 0:
+        b = os.read(fd, min(n, 1 << 20))
+        if not b:
+            raise EOFError("job channel closed early")
+        chunks.append(b)
+        n -= len(b)
+    return b"".join(chunks)
+
+
+def read_frame(fd):
+    header = b""
+    while not header.endswith(b"\n"):
+        b = os.read(fd, 1)
+        if not b or len(header) > 20:
+            raise EOFError("bad job frame header")
+        header += b
+    return read_exact(fd, int(header))
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+# ---------------------------------------------------------------- candidate side
+
+def candidate_main(code, rfd, wfd):
+    """Runs in the forked candidate process; never returns."""
+    handles = {}
+    next_id = [0]
+    wall0 = time.monotonic()
+
+    def cpu():
+        t = os.times()
+        return t[0] + t[1]
+
+    def handle(v):
+        next_id[0] += 1
+        handles[next_id[0]] = v
+        return ("r", next_id[0], type(v).__name__[:100])
+
+    def enc(v, depth=0):
+        t = type(v)
+        if v is None or t is bool or t is int or t is float or t is str or t is bytes or t is complex:
+            return v
+        if depth > 100:
+            return handle(v)
+        d = depth + 1
+        # Subclasses of plain containers/scalars travel as their base type's data: the
+        # comparison happens in the tester on rebuilt exact types.
+        if isinstance(v, bool):
+            return bool(int.__int__(v))
+        if isinstance(v, int):
+            return int.__int__(v)
+        if isinstance(v, float):
+            return float.__float__(v)
+        if isinstance(v, str):
+            return str.__str__(v)
+        if isinstance(v, (bytes, bytearray)):
+            return bytes(v)
+        if isinstance(v, list):
+            return ("l", [enc(x, d) for x in list.__iter__(v)])
+        if isinstance(v, tuple):
+            return ("t", [enc(x, d) for x in tuple.__iter__(v)])
+        if isinstance(v, dict):
+            return ("d", [(enc(k, d), enc(x, d)) for k, x in dict.items(v)])
+        if isinstance(v, (set, frozenset)):
+            tag = "s" if isinstance(v, set) else "f"
+            return (tag, [enc(x, d) for x in (set.__iter__(v) if tag == "s" else frozenset.__iter__(v))])
+        mod = getattr(t, "__module__", "") or ""
+        if mod.startswith("numpy") and hasattr(v, "tolist"):
+            try:
+                return enc(v.tolist(), d)
+            except Exception:
+                pass
+        return handle(v)
+
+    def dec(n):
+        if type(n) is tuple:
+            tag = n[0]
+            if tag == "l":
+                return [dec(x) for x in n[1]]
+            if tag == "t":
+                return tuple(dec(x) for x in n[1])
+            if tag == "d":
+                return {dec(k): dec(x) for k, x in n[1]}
+            if tag == "s":
+                return {dec(x) for x in n[1]}
+            if tag == "f":
+                return frozenset(dec(x) for x in n[1])
+            if tag == "r":
+                return handles[n[1]]
+        return n
+
+    def send(msg):
+        for stream in (sys.stdout, sys.stderr):   # keep output in order and never lose it
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+        data = marshal.dumps(msg)
+        write_all(wfd, str(len(data)).encode() + b"\n" + data)
+
+    def reply_exc(e):
+        try:
+            msg = str(e)[:MSG_CAP]
+        except BaseException:
+            msg = "<unprintable>"
+        send(("exc", type(e).__name__[:100], msg, cpu()))
+
+    if sys.flags.no_site:
+        add_site_directories()
+    ns = {"__name__": "__candidate__", "__builtins__": builtins}
+    try:
+        compiled = compile(code, "<candidate>", "exec")
+    except MemoryError as e:
+        reply_exc(e)
+        os._exit(0)
+    except BaseException as e:  # SyntaxError, ValueError (NUL bytes), RecursionError
+        line = getattr(e, "lineno", None)
+        send(("syntax", type(e).__name__, str(e)[:MSG_CAP], line if type(line) is int else -1))
+        os._exit(0)
+    del code
+    try:
+        exec(compiled, ns)
+    except BaseException as e:
+        reply_exc(e)
+        os._exit(0)
+    names = []
+    for name, value in list(ns.items())[:2000]:
+        if type(name) is not str or name.startswith("__"):
+            continue
+        if type(value).__name__ == "module":
+            names.append((name, "module", str(getattr(value, "__name__", ""))[:200]))
+        elif callable(value):
+            names.append((name, "callable", ""))
+        else:
+            names.append((name, "value", ""))
+    send(("loaded", names, cpu(), time.monotonic() - wall0))
+
+    while True:
+        try:
+            req = read_frame(rfd)
+        except BaseException:
+            os._exit(0)
+        try:
+            op, target, a, b = marshal.loads(req)
+            obj = ns[target] if type(target) is str else handles[target]
+            if op == "call":
+                result = obj(*dec(a), **dec(b))
+            elif op == "getattr":
+                result = getattr(obj, a)
+            elif op == "value":
+                result = obj
+            elif op == "iter":
+                result = list(obj)
+            elif op == "len":
+                result = len(obj)
+            elif op == "getitem":
+                result = obj[dec(a)]
+            elif op == "str":
+                result = str(obj)
+            elif op == "repr":
+                result = repr(obj)
+            else:
+                raise ValueError("unknown op")
+            out = enc(result)
+        except BaseException as e:
+            reply_exc(e)
+            continue
+        send(("ok", out, cpu()))
+
+
+def add_site_directories():
+    """Profiles start Python with -S (importing `site` costs more than the rest of a run);
+    the candidate still gets the usual site/dist-packages directories, minus .pth processing."""
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    for base in dict.fromkeys((sys.prefix, sys.exec_prefix, "/usr/local", "/usr")):
+        for d in (f"{base}/lib/python{version}/site-packages", f"{base}/local/lib/python{version}/dist-packages",
+                  f"{base}/lib/python3/dist-packages", f"{base}/lib/python{version}/dist-packages"):
+            if d not in sys.path and os.path.isdir(d):
+                sys.path.append(d)
+
+
+# ---------------------------------------------------------------- tester side
+
+class CandidateGone(BaseException):
+    """The candidate process died or ran out of time; not catchable by `except Exception`."""
+
+    def __init__(self, status, detail):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+class CandidateError(Exception):
+    """An exception raised in candidate code whose type is not a built-in one."""
+
+
+class Remote:
+    """An object living in the candidate process.  Equal only to itself."""
+    __slots__ = ("_rid", "_rtype")
+
+    def __init__(self, rid, rtype):
+        object.__setattr__(self, "_rid", rid)
+        object.__setattr__(self, "_rtype", rtype)
+
+    def __eq__(self, other):
+        return type(other) is Remote and other._rid == self._rid
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __hash__(self):
+        return hash(("remote", self._rid))
+
+    def __bool__(self):
+        raise TypeError(f"truth value of a sandboxed {self._rtype} object is not plain data")
+
+    def __repr__(self):
+        return f"<sandboxed {self._rtype}>"
+
+    def __call__(self, *args, **kwargs):
+        return CHANNEL.request("call", self._rid, args, kwargs)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return CHANNEL.request("getattr", self._rid, name, None)
+
+    def __iter__(self):
+        return iter(CHANNEL.request("iter", self._rid, None, None))
+
+    def __len__(self):
+        return CHANNEL.request("len", self._rid, None, None)
+
+    def __getitem__(self, key):
+        return CHANNEL.request("getitem", self._rid, key, None)
+
+    def __str__(self):
+        return CHANNEL.request("str", self._rid, None, None)
+
+
+class Proxy:
+    """A top-level callable of the candidate program, called by name."""
+    __slots__ = ("_name",)
+
+    def __init__(self, name):
+        self._name = name
+
+    def __call__(self, *args, **kwargs):
+        return CHANNEL.request("call", self._name, args, kwargs)
+
+    def __repr__(self):
+        return f"<sandboxed {self._name}>"
+
+
+PLAIN_LEAVES = (type(None), bool, int, float, complex, str, bytes)
+
+
+def to_wire(v, depth=0):
+    """Tester-side arguments: plain data and handles only."""
+    if depth > 200:
+        raise ValueError("argument nested too deeply")
+    t = type(v)
+    if t in PLAIN_LEAVES:
+        return v
+    d = depth + 1
+    if t is list:
+        return ("l", [to_wire(x, d) for x in v])
+    if t is tuple:
+        return ("t", [to_wire(x, d) for x in v])
+    if t is dict:
+        return ("d", [(to_wire(k, d), to_wire(x, d)) for k, x in v.items()])
+    if t is set:
+        return ("s", [to_wire(x, d) for x in v])
+    if t is frozenset:
+        return ("f", [to_wire(x, d) for x in v])
+    if t is Remote:
+        return ("r", v._rid, v._rtype)
+    raise TypeError(f"a {t.__name__} cannot be passed into the sandboxed candidate")
+
+
+def from_wire(n, depth=0):
+    """Rebuild candidate data as exact built-in types; reject anything else."""
+    if depth > 200:
+        raise ValueError("reply nested too deeply")
+    t = type(n)
+    if t in PLAIN_LEAVES:
+        return n
+    if t is not tuple or not n or type(n[0]) is not str:
+        raise ValueError(f"malformed reply node {t.__name__}")
+    tag = n[0]
+    d = depth + 1
+    if tag == "r" and len(n) == 3 and type(n[1]) is int and type(n[2]) is str:
+        return Remote(n[1], n[2])
+    if len(n) != 2 or type(n[1]) is not list:
+        raise ValueError("malformed reply container")
+    items = n[1]
+    if tag == "l":
+        return [from_wire(x, d) for x in items]
+    if tag == "t":
+        return tuple(from_wire(x, d) for x in items)
+    if tag == "s":
+        return {from_wire(x, d) for x in items}
+    if tag == "f":
+        return frozenset(from_wire(x, d) for x in items)
+    if tag == "d":
+        out = {}
+        for pair in items:
+            if type(pair) is not tuple or len(pair) != 2:
+                raise ValueError("malformed reply dict")
+            out[from_wire(pair[0], d)] = from_wire(pair[1], d)
+        return out
+    raise ValueError(f"unknown reply tag {tag!r}")
+
+
+def wait_status_text(status):
+    if os.WIFSIGNALED(status):
+        return "crashed", os.WTERMSIG(status), f"candidate process killed by signal {os.WTERMSIG(status)}"
+    if os.WIFEXITED(status):
+        code = os.WEXITSTATUS(status)
+        return "exited", code, f"candidate process exited with status {code} before answering"
+    return "crashed", 0, "candidate process vanished"
+
+
+class Channel:
+    def __init__(self, pid, wfd, rfd, deadline):
+        self.pid = pid
+        self.wfd = wfd
+        self.rfd = rfd
+        self.deadline = deadline
+        self.buf = b""
+        self.gone = None          # CandidateGone once the candidate is dead
+        self.cpu = 0.0
+
+    def fail(self, status, detail, signal_number=0):
+        if self.gone is None:
+            self.kill()
+            self.gone = CandidateGone(status, detail)
+            self.gone.signal = signal_number
+        raise self.gone
+
+    def kill(self):
+        try:
+            os.kill(self.pid, 9)
+        except OSError:
+            pass
+
+    def reap(self):
+        try:
+            _, status = os.waitpid(self.pid, 0)
+            return status
+        except ChildProcessError:
+            return None
+
+    def died(self):
+        status = self.reap()
+        if status is None:
+            self.fail("crashed", "candidate process vanished")
+        kind, number, detail = wait_status_text(status)
+        if kind == "crashed" and number in (9, 24):   # SIGKILL / SIGXCPU: the CPU limit
+            self.fail("timeout", f"candidate process hit the CPU limit (signal {number})", number)
+        self.fail(kind, detail, number)
+
+    def _fill(self):
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            self.fail("timeout", "time limit exceeded")
+        ready, _, _ = select.select([self.rfd], [], [], remaining)
+        if not ready:
+            self.fail("timeout", "time limit exceeded")
+        chunk = os.read(self.rfd, 1 << 20)
+        if not chunk:
+            self.died()
+        self.buf += chunk
+
+    def receive(self):
+        if self.gone is not None:
+            raise self.gone
+        while b"\n" not in self.buf:
+            if len(self.buf) > 24:
+                self.fail("error", "candidate broke the reply protocol")
+            self._fill()
+        header, _, rest = self.buf.partition(b"\n")
+        try:
+            size = int(header)
+        except ValueError:
+            self.fail("error", "candidate broke the reply protocol")
+        if size < 0 or size > MAX_REPLY:
+            self.fail("error", f"candidate reply of {size} bytes exceeds the limit")
+        self.buf = rest
+        while len(self.buf) < size:
+            self._fill()
+        data, self.buf = self.buf[:size], self.buf[size:]
+        try:
+            msg = marshal.loads(data)
+        except Exception:
+            self.fail("error", "candidate sent an unreadable reply")
+        if type(msg) is not tuple or not msg or type(msg[0]) is not str:
+            self.fail("error", "candidate sent a malformed reply")
+        return msg
+
+    def request(self, op, target, a, b):
+        if self.gone is not None:
+            raise self.gone
+        if op == "call":
+            a = to_wire(tuple(a))
+            b = to_wire(dict(b))
+        elif op == "getitem":
+            a = to_wire(a)
+        try:
+            write_all(self.wfd, frame(marshal.dumps((op, target, a, b))))
+        except OSError:
+            self.died()
+        msg = self.receive()
+        self.note_cpu(msg[-1])
+        if msg[0] == "ok" and len(msg) == 3:
+            try:
+                return from_wire(msg[1])
+            except (ValueError, TypeError, RecursionError) as e:
+                self.fail("error", f"candidate sent a malformed value: {e}")
+        if msg[0] == "exc" and len(msg) == 4:
+            raise rebuild_exception(msg[1], msg[2])
+        self.fail("error", "candidate sent a malformed reply")
+
+    def note_cpu(self, value):
+        if type(value) is float:
+            self.cpu = value
+
+
+def frame(data):
+    return str(len(data)).encode() + b"\n" + data
+
+
+BANNED_EXCEPTIONS = {"SystemExit", "KeyboardInterrupt", "GeneratorExit", "BaseException",
+                     "BaseExceptionGroup", "StopIteration", "StopAsyncIteration"}
+
+
+def rebuild_exception(name, message):
+    """Raise a real built-in exception type by name, or CandidateError; never a candidate class."""
+    name = str(name)
+    message = str(message)
+    cls = BUILTINS_SNAPSHOT.get(name)
+    if (name not in BANNED_EXCEPTIONS and isinstance(cls, type) and issubclass(cls, BaseException)):
+        try:
+            return cls(message)
+        except Exception:
+            pass
+    return CandidateError(f"{name}: {message}")
+
+
+CHANNEL = None
+BUILTINS_SNAPSHOT = dict(builtins.__dict__)
+
+
+# ---------------------------------------------------------------- results
+
+def clean(s, cap=MSG_CAP):
+    s = str(s)
+    if len(s) > cap:
+        s = s[:cap] + "…"
+    return s.encode("utf-8", "replace").decode("utf-8")
+
+
+def jstr(s):
+    out = ['"']
+    for ch in clean(s, 1 << 20):
+        o = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif o < 0x20 or o == 0x7F:
+            out.append("\\u%04x" % o)
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def jval(v):
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if type(v) is int:
+        return str(v)
+    if type(v) is float:
+        return repr(round(v, 6)) if v == v and v not in (float("inf"), float("-inf")) else "null"
+    if type(v) is list:
+        return "[" + ",".join(jval(x) for x in v) + "]"
+    return jstr(v)
+
+
+class Results:
+    def __init__(self, fd, nonce):
+        self.fd = fd
+        self.nonce = nonce
+
+    def send(self, record_type, **fields):
+        parts = ['"nonce":' + jstr(self.nonce), '"type":' + jstr(record_type)]
+        for k, v in fields.items():
+            parts.append(jstr(k) + ":" + jval(v))
+        write_all(self.fd, ("{" + ",".join(parts) + "}\n").encode("utf-8"))
+
+
+# ---------------------------------------------------------------- tests
+
+def segment(source, node):
+    lines = source.splitlines()
+    try:
+        first, last = node.lineno - 1, node.end_lineno - 1
+        if first == last:
+            text = lines[first][node.col_offset:node.end_col_offset]
+        else:
+            text = "\n".join([lines[first][node.col_offset:]] + lines[first + 1:last]
+                             + [lines[last][:node.end_col_offset]])
+    except Exception:
+        text = ""
+    return clean(text, SOURCE_CAP)
+
+
+def has_assert(node, Assert):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Assert):
+            return True
+        for name in getattr(n, "_fields", ()):
+            child = getattr(n, name, None)
+            if isinstance(child, list):
+                stack.extend(c for c in child if hasattr(c, "_fields"))
+            elif hasattr(child, "_fields"):
+                stack.append(child)
+    return False
+
+
+def humaneval_units(test_src, ns):
+    """Execute the test module and split `check`'s body into one unit per statement."""
+    import _ast
+    tree = compile(test_src, "<test>", "exec", PyCF_ONLY_AST)
+    exec(compile(test_src, "<test>", "exec"), ns)
+    check = None
+    for node in tree.body:
+        if isinstance(node, _ast.FunctionDef) and node.name == "check":
+            check = node
+    if check is None or len(check.args.args) != 1:
+        return None, None
+    body = list(check.body)
+    if body and isinstance(body[0], _ast.Expr) and isinstance(body[0].value, _ast.Constant):
+        body = body[1:]
+    units = []
+    for stmt in body:
+        mod = _ast.Module(body=[stmt], type_ignores=[])
+        try:
+            code = compile(mod, "<test>", "exec")
+        except SyntaxError:       # e.g. a bare `return` in check: run check() whole instead
+            return None, None
+        kind = "test" if has_assert(stmt, _ast.Assert) else "setup"
+        units.append((kind, segment(test_src, stmt), code))
+    return check.args.args[0].arg, units
+
+
+def run_unit(code, ns):
+    try:
+        exec(code, ns)
+        return "pass", ""
+    except CandidateGone as gone:
+        return gone.status, gone.detail
+    except MemoryError as e:
+        return "memory", clean(f"MemoryError: {e}")
+    except AssertionError as e:
+        text = str(e)
+        return "fail", clean("AssertionError" + (f": {text}" if text else ""))
+    except BaseException as e:
+        return "error", clean(f"{type(e).__name__}: {e}")
+
+
+def count_leftover_processes():
+    """Inside a PID namespace, anything but pid 1 and us is a leftover; kill it."""
+    me = os.getpid()
+    found = 0
+    for _ in range(3):
+        pids = [int(p) for p in os.listdir("/proc")
+                if p.isdigit() and int(p) not in (1, me) and not is_zombie(p)]
+        if not pids:
+            break
+        found = max(found, len(pids))
+        for p in pids:
+            try:
+                os.kill(p, 9)
+            except OSError:
+                pass
+        time.sleep(0.01)
+    return found
+
+
+def is_zombie(pid):
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X")
+    except (OSError, IndexError):
+        return True
+
+
+def list_leftover_files(root="."):
+    names, count, stack = [], 0, [root]
+    while stack and count < 10000:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for e in entries:
+            count += 1
+            if len(names) < 10:
+                names.append(e.path[2:] if e.path.startswith("./") else e.path)
+            if e.is_dir(follow_symlinks=False):
+                stack.append(e.path)
+    return count, names
+
+
+def main():
+    global CHANNEL
+    start = time.monotonic()
+    candidate_code = read_frame(JOB_FD).decode("utf-8", "replace")
+    set_nondumpable()
+    to_cand_r, to_cand_w = os.pipe()
+    from_cand_r, from_cand_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            for fd in (JOB_FD, RESULT_FD, to_cand_w, from_cand_r):
+                os.close(fd)
+            candidate_main(candidate_code, to_cand_r, from_cand_w)
+        finally:
+            os._exit(70)
+    os.close(to_cand_r)
+    os.close(from_cand_w)
+    del candidate_code
+
+    fields = read_frame(JOB_FD).decode("utf-8").split("\0")
+    os.close(JOB_FD)
+    job = dict(zip(fields[0::2], fields[1::2]))
+    out = Results(RESULT_FD, job["nonce"])
+    out.send("hello", python=sys.version.split()[0], pid=os.getpid())
+    timeout = float(job["timeout"])
+    CHANNEL = Channel(pid, to_cand_w, from_cand_r, start + timeout)
+
+    # 1. The candidate program loads (module level runs) in its own process.
+    try:
+        msg = CHANNEL.receive()
+        if msg[0] == "loaded":
+            CHANNEL.note_cpu(msg[2])
+            out.send("load", status="ok", cpu=CHANNEL.cpu)
+            names = msg[1] if type(msg[1]) is list else []
+        elif msg[0] == "syntax":
+            out.send("load", status="syntax_error", message=clean(f"{msg[1]}: {msg[2]}"), line=msg[3])
+            names = None
+        elif msg[0] == "exc":
+            status = "memory" if msg[1] == "MemoryError" else "error"
+            out.send("load", status=status, message=clean(f"{msg[1]}: {msg[2]}"), cpu=msg[3])
+            names = None
+        else:
+            CHANNEL.fail("error", "candidate sent a malformed reply")
+    except CandidateGone as gone:
+        out.send("load", status=gone.status, message=clean(gone.detail), signal=getattr(gone, "signal", 0))
+        names = None
+
+    # 2. Tests run here, against pristine builtins, calling into the candidate by proxy.
+    ns = {"__name__": "__tests__", "__builtins__": BUILTINS_SNAPSHOT}
+    entry = job.get("entry_point", "")
+    units = None
+    param = None
+    setup_error = None
+    try:
+        if job["kind"] == "humaneval":
+            try:  # the prompt is suite data: its helpers and imports are trusted here
+                exec(compile(job.get("prompt", ""), "<prompt>", "exec"), ns)
+            except Exception:
+                pass
+            trusted_names = set(ns)
+            bind_candidate_names(ns, names, trusted_names, entry)
+            param, units = humaneval_units(job["test"], ns)
+            if units is None:
+                code = compile(f"check({entry})", "<test>", "exec")
+                units = [("test", f"check({entry})", code)]
+                if entry in ns or names is None:
+                    ns[entry] = Proxy(entry)
+        else:
+            exec(compile(job.get("setup", ""), "<setup>", "exec"), ns)
+            bind_candidate_names(ns, names, set(ns), entry)
+            units = []
+            for i in range(int(job["count"])):
+                src = job[f"test{i}"]
+                units.append(("test", clean(src, SOURCE_CAP), compile(src, f"<test {i}>", "exec")))
+    except BaseException as e:
+        setup_error = clean(f"{type(e).__name__}: {e}")
+    if param is not None:
+        ns[param] = Proxy(entry)
+
+    if setup_error is not None or units is None:
+        out.send("plan", tests=0, error=setup_error or "no tests")
+        out.send("done", tests=0)
+        return
+    out.send("plan", tests=len(units))
+
+    skip_reason = None if names is not None else "the program did not load"
+    for index, (kind, source, code) in enumerate(units):
+        if skip_reason is not None:
+            out.send("test", index=index, kind=kind, status="skipped", message=skip_reason, source=source)
+            continue
+        t0 = time.monotonic()
+        cpu0 = CHANNEL.cpu
+        status, message = run_unit(code, ns)
+        if CHANNEL.gone is not None and status not in ("timeout", "exited", "crashed", "error", "memory"):
+            status, message = CHANNEL.gone.status, CHANNEL.gone.detail
+        out.send("test", index=index, kind=kind, status=status, message=message, source=source,
+                 wall=time.monotonic() - t0, cpu=max(0.0, CHANNEL.cpu - cpu0),
+                 signal=getattr(CHANNEL.gone, "signal", 0) if CHANNEL.gone is not None else 0)
+        if CHANNEL.gone is not None:
+            skip_reason = "the candidate process is gone"
+
+    # 3. Tear down and report what was left behind.
+    CHANNEL.kill()
+    CHANNEL.reap()
+    procs = count_leftover_processes() if job.get("scan_processes") == "1" else 0
+    files, file_names = list_leftover_files()
+    times = os.times()   # ours plus the reaped candidate's
+    out.send("done", tests=len(units), leftover_processes=procs, leftover_files=files,
+             leftover_names=file_names, cpu=times[0] + times[1] + times[2] + times[3])
+
+
+def bind_candidate_names(ns, names, trusted, entry):
+    """Expose the candidate's top-level names to the tests without importing its objects."""
+    if names is None:
+        return
+    fetched = 0
+    for item in names:
+        if type(item) is not tuple or len(item) != 3:
+            continue
+        name, kind, extra = (str(x) for x in item)
+        if not name.isidentifier() or (name in trusted and name != entry):
+            continue
+        if kind == "callable":
+            ns[name] = Proxy(name)
+        elif kind == "module" and extra:
+            try:
+                ns[name] = __import__(extra, fromlist=["_"])
+            except Exception:
+                pass
+        elif kind == "value":
+            ns[name] = LazyValue(name)
+    for name, value in list(ns.items()):
+        if type(value) is LazyValue and fetched >= 50:   # plain globals tests might read; not thousands
+            del ns[name]
+        elif type(value) is LazyValue:
+            fetched += 1
+            try:
+                ns[name] = CHANNEL.request("value", name, None, None)
+            except BaseException:
+                del ns[name]
+
+
+class LazyValue:
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+
+def set_nondumpable():
+    """Keep the candidate (same uid) out of our memory and fds: no ptrace, no /proc/pid/mem."""
+    PR_SET_DUMPABLE = 4
+    try:  # _ctypes alone costs a fraction of importing ctypes
+        import _ctypes
+        prctl = _ctypes.dlsym(_ctypes.dlopen(None, _ctypes.RTLD_GLOBAL), "prctl")
+        result = _ctypes.call_function(prctl, (PR_SET_DUMPABLE, 0, 0, 0, 0))
+    except (ImportError, AttributeError, OSError, TypeError):
+        import ctypes
+        result = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    if result != 0:
+        raise OSError("prctl(PR_SET_DUMPABLE, 0) failed")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except BaseException as e:   # our fault: report as a harness error if the channel works
+        try:
+            write_all(RESULT_FD, ("{\"type\":\"internal_error\",\"message\":" + jstr(f"{type(e).__name__}: {e}") + "}\n").encode())
+        except BaseException:
+            pass
+        os._exit(1)
+    os._exit(0)
