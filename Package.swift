@@ -53,6 +53,8 @@ let package = Package(
             ]),
 
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"]),
+        // Runs the built binary: the commands as a user types them.
+        .testTarget(name: "CLITests", dependencies: ["tolerator"]),
         .testTarget(
             name: "TokenizationTests", dependencies: ["Tokenization"],
             resources: [.copy("Fixtures")]),

@@ -6,6 +6,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Measure speed: each benchmark prints medians and same-run ratios.",
         subcommands: [
             BenchForward.self,
+            BenchDecode.self,
             BenchSandbox.self,
             BenchTokenize.self,
         ]

@@ -26,7 +26,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Suite file or name (humaneval, mbpp, minicode, tiny).")
     var suite: String
 
-    @Option(help: "Hugging Face model folder (config.json, tokenizer.json, *.safetensors).")
+    @Option(help: "Hugging Face model folder (config.json, tokenizer.json, *.safetensors). Default: the embedded minicode model.")
     var model: String?
 
     @Option(help: ArgumentHelp("Score outputs made elsewhere instead of running a model: JSON Lines of {task_id, method, nfe, sample, output}.", valueName: "file"))
@@ -85,7 +85,7 @@ struct Eval: ParsableCommand {
 
     func validate() throws {
         try sandbox.validateSandbox()
-        guard (model == nil) != (replay == nil) else { throw ValidationError("give exactly one of --model and --replay") }
+        guard model == nil || replay == nil else { throw ValidationError("give --model or --replay, not both") }
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
         guard canvas >= 1 else { throw ValidationError("--canvas must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
@@ -136,7 +136,7 @@ struct Eval: ParsableCommand {
         if let replay {
             generator = try ReplayGenerator(path: replay)
         } else {
-            let built = try makeModelGenerator(path: model!, methods: methodNames)
+            let built = try makeModelGenerator(path: ModelLocation.resolve(model), methods: methodNames)
             generator = built.generator
             chat = built.chat
         }

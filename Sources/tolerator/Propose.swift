@@ -67,7 +67,17 @@ struct ProposeCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @Option(help: "Model folder. Default: the embedded minicode model.")
+    var model: String?
+
+    @Option(help: "Compute threads for the model.")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
     @OptionGroup var sandbox: SandboxOptions
+
+    @OptionGroup(title: "Decoding") var decoding: DecodingFlags
+
+    @OptionGroup var special: SpecialTokenOptions
 
     func validate() throws {
         if attempts < 1 { throw ValidationError("--attempts must be at least 1") }
@@ -106,7 +116,7 @@ struct ProposeCommand: AsyncParsableCommand {
     /// Generation plugs in here: the model's `CandidateSource` when no --candidates file is given.
     func makeSource() throws -> any CandidateSource {
         guard let candidates else {
-            throw ValidationError("model generation is not wired into propose yet; pass --candidates FILE")
+            return try ModelCandidateSource(modelPath: model, special: special, decoding: decoding, threads: threads)
         }
         let text = try String(contentsOfFile: candidates, encoding: .utf8)
         let listed = ListedCandidates(fileText: text)

@@ -50,7 +50,7 @@ struct Score: ParsableCommand {
         let programs = rows.map { tasks[$0.taskID]!.program(completion: $0.completion) }
         let results = runner.runAll(programs, workers: sandbox.workers)
         let scored = zip(rows, results).map { ScoredSample(sample: $0, result: $1) }
-        let path = output ?? Samples.resultsPath(forSamples: samples ?? (canonical ? "canonical" : "empty") + "-samples.jsonl")
+        let path = output ?? Samples.resultsPath(forSamples: samples ?? (canonical ? "canonical" : "empty"))
         try Samples.write(scored, to: path)
 
         var counts: [Verdict: Int] = [:]

@@ -30,6 +30,12 @@ import torch
 STOP_IDS = (0, 2)  # <|endoftext|>, <|eot_id|>
 
 
+def _logits(model, x):
+    """Model call on the model's device; fp32 logits back on the CPU."""
+    dev = next(model.parameters()).device
+    return model(x.to(dev)).float().cpu()
+
+
 def _schedule(c, s):
     return [c // s + (1 if j < c % s else 0) for j in range(s)]
 
@@ -62,7 +68,7 @@ def vanilla(model, prompt_ids, G, T, mask_id, gen=None, tau=0.0, stop_penalty=1.
     sched = _schedule(block, sb) * nblocks
     for j in range(T):
         right = (j // sb + 1) * block  # canvas positions >= right are outside the current block
-        logits = model(x)[:, m:].float()
+        logits = _logits(model, x)[:, m:]
         if stop_penalty != 1.0:
             logits = logits.clone()
             for sid in STOP_IDS:
@@ -109,7 +115,7 @@ def tolerator(model, prompt_ids, G, T, mask_id, gen, rho=0.5, stop_penalty=1.2, 
             sel = avail[perm]
             chosen.append(sel)
             x[r, m + sel] = mask_id
-        logits = model(x)[:, m:].float()
+        logits = _logits(model, x)[:, m:]
         y = _sample(logits, tau_r, gen)
         used += 1
         for r in range(B):

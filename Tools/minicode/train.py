@@ -77,10 +77,11 @@ class Batcher:
         return p, a
 
 
-def diffusion_loss(model, p, a, eps=1e-3, gen=None):
+def diffusion_loss(model, p, a, eps=1e-3, gen=None, device="cpu"):
     B, G = a.shape
-    t = (1 - eps) * torch.rand(B, 1, generator=gen) + eps
+    t = (1 - eps) * torch.rand(B, 1, generator=gen) + eps  # drawn on the CPU: same stream on any device
     masked = torch.rand(B, G, generator=gen) < t
+    p, a, t, masked = p.to(device), a.to(device), t.to(device), masked.to(device)
     noisy = torch.where(masked, torch.full_like(a, MASK), a)
     x = torch.cat([p, noisy], dim=1)
     logits = model(x)[:, p.shape[1]:]
@@ -144,6 +145,7 @@ def main():
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--eval-tasks", type=int, default=40)
     ap.add_argument("--eval-nfe", type=int, nargs="+", default=[16, 64])
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (a lent GPU machine may do the run)")
     ap.add_argument("--max-minutes", type=float, default=0, help="stop (after a checkpoint) after this long")
     args = ap.parse_args()
 
@@ -166,7 +168,9 @@ def main():
     cfg = Config(tok.get_vocab_size(), args.d_model, args.n_layers, args.n_heads, None, args.mlp,
                  max_sequence_length=max(256, 1 << (max_len - 1).bit_length()), mask_token_id=MASK,
                  eos_token_id=EOS, pad_token_id=EOS)
-    model = LLaDA(cfg)
+    model = LLaDA(cfg).to(args.device)
+    if args.device.startswith("cuda"):
+        torch.backends.cuda.matmul.allow_tf32 = True
     decay = [p for n, p in model.named_parameters() if p.dim() == 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([dict(params=decay, weight_decay=args.wd), dict(params=no_decay, weight_decay=0.0)],
@@ -175,12 +179,12 @@ def main():
     gen = torch.Generator().manual_seed(args.seed)
     step, elapsed = 0, 0.0
     if os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path, weights_only=False)
+        ck = torch.load(ckpt_path, weights_only=False, map_location=args.device)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         step, elapsed = ck["step"], ck["elapsed"]
         rng.setstate(ck["py_rng"])
-        gen.set_state(ck["torch_gen"])
+        gen.set_state(ck["torch_gen"].cpu())
         print(f"resumed from step {step}", flush=True)
     print(f"params {model.num_params() / 1e6:.2f}M, vocab {cfg.vocab_size}, examples {len(prompts)}", flush=True)
 
@@ -192,7 +196,7 @@ def main():
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args)
         p, a = batcher.sample(rng, args.batch)
-        loss, ce = diffusion_loss(model, p, a, gen=gen)
+        loss, ce = diffusion_loss(model, p, a, gen=gen, device=args.device)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
