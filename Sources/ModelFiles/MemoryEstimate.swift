@@ -1,8 +1,9 @@
 /// What one forward pass needs in memory, for `tolerator inspect` and for planning.
 ///
-/// Assumes the engine's design: weights stay memory-mapped in their file dtype; 16-bit
-/// weights are widened one layer at a time into a float32 scratch; activations are float32;
-/// attention scores exist for one head per worker thread; logits only for requested rows.
+/// Mirrors the engine in `Inference`: weights stay memory-mapped in their file dtype; each
+/// worker thread widens 16-bit weights one tile (`widenTileElements` floats) at a time;
+/// activations are float32; each worker holds attention scores for a block of
+/// `attentionBlockRows` queries; logits exist only for the requested rows.
 public struct ForwardMemoryEstimate: Sendable, Equatable, Codable {
     public var weightBytes: Int
     public var layerScratchBytes: Int
@@ -10,20 +11,25 @@ public struct ForwardMemoryEstimate: Sendable, Equatable, Codable {
     public var attentionBytes: Int
     public var logitBytes: Int
 
+    /// Same values as `LinearEngine.defaultTileElements` and `Attention.blockRows`.
+    public static let widenTileElements = 1 << 20
+    public static let attentionBlockRows = 128
+
     public var totalBytes: Int { weightBytes + layerScratchBytes + activationBytes + attentionBytes + logitBytes }
 
     public init(config: ModelConfig, weightBytes: Int, storedAsFloat32: Bool,
                 sequenceLength: Int, logitRows: Int, threads: Int) {
         let names = WeightNames(config: config)
-        let layerElements = WeightNames.LayerRole.allCases.compactMap(names.shape).reduce(0) { $0 + $1.reduce(1, *) }
+        let largestMatrix = WeightNames.LayerRole.allCases.compactMap(names.shape).map { $0.reduce(1, *) }.max() ?? 0
+        let workers = max(1, threads)
         self.weightBytes = weightBytes
-        layerScratchBytes = storedAsFloat32 ? 0 : layerElements * 4
+        layerScratchBytes = storedAsFloat32 ? 0 : workers * min(Self.widenTileElements, largestMatrix) * 4
         let qWidth = config.headCount * config.headDim
         let kvWidth = config.kvHeadCount * config.headDim
         // residual, normed input, attention output, q, k, v, gate, up.
         let perToken = 3 * config.hiddenSize + qWidth + 2 * kvWidth + 2 * config.intermediateSize
         activationBytes = sequenceLength * perToken * 4
-        attentionBytes = max(1, threads) * sequenceLength * sequenceLength * 4
+        attentionBytes = workers * min(Self.attentionBlockRows, sequenceLength) * sequenceLength * 4
         logitBytes = logitRows * config.vocabularySize * 4 + logitRows * config.hiddenSize * 4
     }
 

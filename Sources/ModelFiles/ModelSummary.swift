@@ -76,7 +76,7 @@ public struct ModelSummary: Sendable, Codable, Equatable {
             "pad id       \(id(c.specialTokens.padID))",
             "stop ids     \(stopIDs.map(String.init).joined(separator: ", "))",
             "chat template \(chatTemplate ?? "none found")",
-            "memory       \(formatBytes(memory.totalBytes)) for one forward at length \(sequenceLength): weights \(formatBytes(memory.weightBytes)) (mapped), layer scratch \(formatBytes(memory.layerScratchBytes)), activations \(formatBytes(memory.activationBytes)), attention \(formatBytes(memory.attentionBytes)), logits \(formatBytes(memory.logitBytes))",
+            "memory       \(formatBytes(memory.totalBytes)) for one forward at length \(sequenceLength): weights \(formatBytes(memory.weightBytes)) (mapped), widening tiles \(formatBytes(memory.layerScratchBytes)), activations \(formatBytes(memory.activationBytes)), attention \(formatBytes(memory.attentionBytes)), logits \(formatBytes(memory.logitBytes))",
         ]
         if c.specialTokens.maskID == nil {
             lines.append("warning      no mask id: pass --mask-id")

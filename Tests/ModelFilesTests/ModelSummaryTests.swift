@@ -16,7 +16,9 @@ import Testing
         #expect(summary.tensorCount == 21)
         #expect(summary.dtypes == ["BF16": 21])
         #expect(summary.stopIDs == [301])
-        #expect(summary.memory.layerScratchBytes == (4 * 64 * 64 + 3 * 96 * 64 + 2 * 64) * 4)
+        // Two workers, each widening a tile no larger than the biggest matrix (96×64).
+        #expect(summary.memory.layerScratchBytes == 2 * 96 * 64 * 4)
+        // Two workers, each holding scores for min(128, L) queries × L keys.
         #expect(summary.memory.attentionBytes == 2 * 100 * 100 * 4)
         #expect(summary.memory.activationBytes == 100 * (3 * 64 + 64 + 2 * 64 + 2 * 96) * 4)
         #expect(summary.memory.logitBytes == 100 * (320 + 64) * 4)
@@ -43,5 +45,22 @@ import Testing
             let decoded = try JSONDecoder().decode(ModelSummary.self, from: Data(summary.json().utf8))
             #expect(decoded == summary)
         }
+    }
+}
+
+@Suite struct MemoryEstimateTests {
+    @Test func realSizedModelUsesTilesAndQueryBlocksNotWholeLayers() throws {
+        let llada8b = """
+        {"model_type": "llada", "d_model": 4096, "n_layers": 32, "n_heads": 32, "n_kv_heads": 32,
+         "mlp_hidden_size": 12288, "vocab_size": 126464, "mask_token_id": 126336, "eos_token_id": 126081}
+        """
+        let config = try ModelConfig.parse(configJSON: Data(llada8b.utf8))
+        let estimate = ForwardMemoryEstimate(config: config, weightBytes: 16_000_000_000, storedAsFloat32: false,
+                                             sequenceLength: 1024, logitRows: 256, threads: 2)
+        #expect(estimate.layerScratchBytes == 2 * (1 << 20) * 4)
+        #expect(estimate.attentionBytes == 2 * 128 * 1024 * 4)
+        #expect(estimate.activationBytes == 1024 * (3 * 4096 + 4096 + 2 * 4096 + 2 * 12288) * 4)
+        #expect(estimate.logitBytes == 256 * (126_464 + 4096) * 4)
+        #expect(estimate.totalBytes - estimate.weightBytes < 600 << 20, "activations of an 8B forward at L=1024 stay well under 1 GiB")
     }
 }
