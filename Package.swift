@@ -53,8 +53,10 @@ let package = Package(
             ]),
 
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"]),
+        // Decoders over the real forward pass on the committed tiny checkpoints.
+        .testTarget(name: "EndToEndTests", dependencies: ["Decoding", "Inference", "ModelFiles", "ModelInterface"]),
         // Runs the built binary: the commands as a user types them.
-        .testTarget(name: "CLITests", dependencies: ["tolerator"]),
+        .testTarget(name: "CLITests", dependencies: ["tolerator", "ModelFiles", "Tokenization"]),
         .testTarget(
             name: "TokenizationTests", dependencies: ["Tokenization"],
             resources: [.copy("Fixtures")]),
