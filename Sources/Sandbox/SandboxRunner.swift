@@ -60,7 +60,20 @@ public final class SandboxRunner: Sendable {
 
     /// Runs one program; never throws: our own failures come back as `sandbox_error`.
     /// `timeout` overrides the profile's wall budget for this run.
+    ///
+    /// A `sandbox_error` is our failure, not the program's (seen under heavy load: a fork that
+    /// fails with EAGAIN while the sandbox starts), so it is retried once after a short pause
+    /// before it is reported; the result then says `rerun`.
     public func run(_ program: Program, timeout: Double? = nil) -> ExecutionResult {
+        let first = runOnce(program, timeout: timeout)
+        guard first.verdict == .sandboxError else { return first }
+        Thread.sleep(forTimeInterval: 0.25)
+        var again = runOnce(program, timeout: timeout)
+        again.rerun = true
+        return again
+    }
+
+    private func runOnce(_ program: Program, timeout: Double?) -> ExecutionResult {
         let budget = timeout ?? profile.limits.wallSeconds
         let slot = SlotPool.shared.acquire()
         defer { SlotPool.shared.release(slot) }

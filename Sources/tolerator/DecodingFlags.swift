@@ -75,24 +75,15 @@ struct DecodingFlags: ParsableArguments {
     /// The chosen method with the family defaults, then every flag the user set.
     func decodingMethod(family: ModelConfig.Family) -> DecodingMethod {
         let vanillaFamily: VanillaFamily = family == .llada ? .llada : .dream
-        func apply(_ options: inout VanillaOptions) {
-            if let unmask { options.unmask = unmask }
-            if let temperature { options.temperature = temperature }
-            if let blockLength { options.blockLength = blockLength }
-            if let topP { options.topP = topP }
-            if let topK { options.topK = topK }
-        }
         switch method {
         case "vanilla":
             var options = VanillaOptions(family: vanillaFamily)
-            apply(&options)
+            applySampling(to: &options)
+            if let blockLength { options.blockLength = blockLength }
             return .vanilla(options)
         case "remdm":
             var options = ReMDMOptions(family: vanillaFamily)
-            if let unmask { options.unmask = unmask }
-            if let temperature { options.temperature = temperature }
-            if let topP { options.topP = topP }
-            if let topK { options.topK = topK }
+            applySampling(to: &options)
             if let tOn { options.tOn = tOn }
             if let tOff { options.tOff = tOff }
             if let alphaOn { options.alphaOn = alphaOn }
@@ -100,15 +91,13 @@ struct DecodingFlags: ParsableArguments {
             return .remdm(options)
         case "rcr":
             var options = RCROptions(family: vanillaFamily)
-            if let unmask { options.unmask = unmask }
-            if let temperature { options.temperature = temperature }
+            applySampling(to: &options)
             if let blockLength { options.blockLength = blockLength }
-            if let topP { options.topP = topP }
-            if let topK { options.topK = topK }
             return .rcr(options)
         default:
             var options = ToleratorOptions(family: vanillaFamily)
-            apply(&options.fillUp)
+            applySampling(to: &options.fillUp)
+            if let blockLength { options.fillUp.blockLength = blockLength }
             if let eotPenalty { options.eotPenalty = eotPenalty }
             if let eotPenaltyForm { options.eotPenaltyForm = eotPenaltyForm }
             if let fillUpFraction { options.fillUpFraction = fillUpFraction }
@@ -121,4 +110,24 @@ struct DecodingFlags: ParsableArguments {
             return .tolerator(options)
         }
     }
+
+    /// The flags every method's sampler shares.
+    private func applySampling<Options: SamplingOptions>(to options: inout Options) {
+        if let unmask { options.unmask = unmask }
+        if let temperature { options.temperature = temperature }
+        if let topP { options.topP = topP }
+        if let topK { options.topK = topK }
+    }
 }
+
+/// The sampling fields that vanilla, ReMDM and RCR options have in common.
+protocol SamplingOptions {
+    var unmask: UnmaskRule { get set }
+    var temperature: Double { get set }
+    var topP: Double? { get set }
+    var topK: Int? { get set }
+}
+
+extension VanillaOptions: SamplingOptions {}
+extension ReMDMOptions: SamplingOptions {}
+extension RCROptions: SamplingOptions {}
