@@ -52,13 +52,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // Helpers shared by test targets (fixture hashes); not part of the product.
+        .target(name: "FixtureSupport", path: "Tests/FixtureSupport"),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"]),
         // Decoders over the real forward pass on the committed tiny checkpoints.
-        .testTarget(name: "EndToEndTests", dependencies: ["Decoding", "Inference", "ModelFiles", "ModelInterface"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Decoding", "Inference", "ModelFiles", "ModelInterface", "FixtureSupport"]),
         // Runs the built binary: the commands as a user types them.
         .testTarget(name: "CLITests", dependencies: ["tolerator", "ModelFiles", "Tokenization"]),
         .testTarget(
-            name: "TokenizationTests", dependencies: ["Tokenization"],
+            name: "TokenizationTests", dependencies: ["Tokenization", "FixtureSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding"]),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit"]),
@@ -67,7 +69,7 @@ let package = Package(
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Suites"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Suites", "Sandbox", "Decoding", "ModelInterface", "Tokenization"]),
         .testTarget(
-            name: "InferenceTests", dependencies: ["Inference", "ModelFiles", "ModelInterface"],
+            name: "InferenceTests", dependencies: ["Inference", "ModelFiles", "ModelInterface", "FixtureSupport"],
             resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
