@@ -62,15 +62,17 @@ public final class SandboxRunner: Sendable {
     /// `timeout` overrides the profile's wall budget for this run.
     ///
     /// A `sandbox_error` is our failure, not the program's (seen under heavy load: a fork that
-    /// fails with EAGAIN while the sandbox starts), so it is retried once after a short pause
+    /// fails with EAGAIN while the sandbox starts), so it is retried twice with a growing pause
     /// before it is reported; the result then says `rerun`.
     public func run(_ program: Program, timeout: Double? = nil) -> ExecutionResult {
-        let first = runOnce(program, timeout: timeout)
-        guard first.verdict == .sandboxError else { return first }
-        Thread.sleep(forTimeInterval: 0.25)
-        var again = runOnce(program, timeout: timeout)
-        again.rerun = true
-        return again
+        var result = runOnce(program, timeout: timeout)
+        // Back off so processes of a run that was just killed can be reaped before the retry.
+        for pause in [0.5, 2.0] where result.verdict == .sandboxError {
+            Thread.sleep(forTimeInterval: pause)
+            result = runOnce(program, timeout: timeout)
+            result.rerun = true
+        }
+        return result
     }
 
     private func runOnce(_ program: Program, timeout: Double?) -> ExecutionResult {
