@@ -193,12 +193,11 @@ struct Eval: ParsableCommand {
 
     /// Model folder → tokenizer, transformer and decoders for each method.
     func makeModelGenerator(path: String, methods names: [String]) throws -> (generator: DiffusionGenerator, chat: ChatTemplate?) {
-        let directory = URL(fileURLWithPath: path)
-        let tokenizer = try Tokenizer.load(directory: directory)
-        let folder = try ModelFolder(directory: directory, overrides: special.overrides, tokenID: { tokenizer.id(forToken: $0) })
-        guard let maskID = folder.config.specialTokens.maskID else {
-            throw ValidationError("\(path): no mask token id in the model files; pass --mask-id")
-        }
+        let loaded = try LoadedModelFiles(path: path, special: special)
+        let directory = loaded.folder.directory
+        let tokenizer = try loaded.requireTokenizer()
+        let folder = loaded.folder
+        let maskID = try loaded.requireMaskID()
         let model = try TransformerModel(folder: folder, threads: threads)
         let vanillaFamily = family.flatMap(VanillaFamily.init(rawValue:))
             ?? (folder.config.family == .llada ? .llada : .dream)

@@ -69,9 +69,7 @@ struct Generate: ParsableCommand {
         let loaded = try LoadedModelFiles(path: try ModelLocation.resolve(model), special: special)
         let tokenizer = try loaded.requireTokenizer()
         let config = loaded.folder.config
-        guard let maskID = config.specialTokens.maskID else {
-            throw ValidationError("\(loaded.folder.directory.path): no mask token id in the model files; pass --mask-id")
-        }
+        let maskID = try loaded.requireMaskID()
         let prompt = try PromptBuilder(tokenizer: tokenizer, chatFamily: loaded.chatTemplateFamily)
             .build(text, mode: mode)
         let request = DecodingRequest(prompt: prompt.ids, canvasLength: decoding.canvas, nfe: decoding.nfe,

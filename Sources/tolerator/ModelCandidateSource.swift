@@ -1,4 +1,3 @@
-import ArgumentParser
 import Decoding
 import Foundation
 import Inference
@@ -24,15 +23,12 @@ struct ModelCandidateSource: CandidateSource, @unchecked Sendable {
         let loaded = try LoadedModelFiles(path: try ModelLocation.resolve(modelPath), special: special)
         tokenizer = try loaded.requireTokenizer()
         let config = loaded.folder.config
-        guard let mask = config.specialTokens.maskID else {
-            throw ValidationError("\(loaded.folder.directory.path): no mask token id in the model files; pass --mask-id")
-        }
+        maskID = try loaded.requireMaskID()
         model = try TransformerModel(folder: loaded.folder, threads: threads)
         method = decoding.decodingMethod(family: config.family)
         canvas = decoding.canvas
         nfe = decoding.nfe
         seed = decoding.seed
-        maskID = mask
         stopIDs = config.specialTokens.stopIDs
     }
 

@@ -53,6 +53,14 @@ struct LoadedModelFiles {
                                  tokenID: { tokenizer?.id(forToken: $0) })
     }
 
+    /// Decoding cannot start without a mask id; say which folder lacks it and how to give one.
+    func requireMaskID() throws -> Int {
+        guard let maskID = folder.config.specialTokens.maskID else {
+            throw ValidationError("\(folder.directory.path): no mask token id in the model files; pass --mask-id")
+        }
+        return maskID
+    }
+
     func requireTokenizer() throws -> Tokenizer {
         guard let tokenizer else { throw ValidationError(tokenizerProblem ?? "no tokenizer") }
         return tokenizer
