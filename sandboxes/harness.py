@@ -64,8 +64,8 @@ def write_all(fd, data):
 
 # ---------------------------------------------------------------- candidate side
 
-def candidate_main(code, rfd, wfd):
-    """Runs in the forked candidate process; never returns."""
+def candidate_main(code, rfd, wfd, extra=None):
+    """Runs in the forked candidate process; never returns.  `extra`: names to predefine."""
     handles = {}
     next_id = [0]
     wall0 = time.monotonic()
@@ -151,6 +151,7 @@ def candidate_main(code, rfd, wfd):
     if sys.flags.no_site:
         add_site_directories()
     ns = {"__name__": "__candidate__", "__builtins__": builtins}
+    ns.update(extra or {})
     try:
         compiled = compile(code, "<candidate>", "exec")
     except MemoryError as e:
@@ -665,7 +666,7 @@ def list_leftover_files(root="."):
 def main():
     global CHANNEL
     start = time.monotonic()
-    candidate_code = read_frame(JOB_FD).decode("utf-8", "replace")
+    candidate_code = read_frame(JOB_FD)
     set_nondumpable()
     to_cand_r, to_cand_w = os.pipe()
     from_cand_r, from_cand_w = os.pipe()
@@ -674,7 +675,9 @@ def main():
         try:
             for fd in (JOB_FD, RESULT_FD, to_cand_w, from_cand_r):
                 os.close(fd)
-            candidate_main(candidate_code, to_cand_r, from_cand_w)
+            if candidate_code.startswith(REPOSITORY_MARKER):
+                repository_candidate_main(candidate_code, to_cand_r, from_cand_w)
+            candidate_main(candidate_code.decode("utf-8", "replace"), to_cand_r, from_cand_w)
         finally:
             os._exit(70)
     os.close(to_cand_r)
@@ -708,6 +711,17 @@ def main():
     except CandidateGone as gone:
         out.send("load", status=gone.status, message=clean(gone.detail), signal=getattr(gone, "signal", 0))
         names = None
+
+    if job["kind"] == "repository":
+        planned = run_repository_job(out, names)
+        CHANNEL.kill()
+        CHANNEL.reap()
+        files, file_names = list_leftover_files()
+        times = os.times()
+        procs = count_leftover_processes() if job.get("scan_processes") == "1" else 0
+        out.send("done", tests=planned, leftover_processes=procs, leftover_files=files,
+                 leftover_names=file_names, cpu=times[0] + times[1] + times[2] + times[3])
+        return
 
     # 2. Tests run here, against pristine builtins, calling into the candidate by proxy.
     ns = {"__name__": "__tests__", "__builtins__": BUILTINS_SNAPSHOT}
@@ -771,6 +785,187 @@ def main():
     times = os.times()   # ours plus the reaped candidate's
     out.send("done", tests=len(units), leftover_processes=procs, leftover_files=files,
              leftover_names=file_names, cpu=times[0] + times[1] + times[2] + times[3])
+
+
+# ---------------------------------------------------------------- repository tests
+#
+# `propose --tests` runs a repository's own test files.  Those import the candidate module, so
+# the candidate and the tests share the candidate process, exactly as in the user's own test run:
+# the verdict is as trustworthy as the repository's tests, while the sandbox still contains what
+# the code does.  The tester only relays the per-test records and owns the nonce and result fd.
+
+REPOSITORY_MARKER = b"#tolerator-repository\n"
+REPOSITORY_ENTRY = "tolerator_repository_tests"
+
+
+def split_frames(data, pos):
+    while pos < len(data):
+        nl = data.index(b"\n", pos)
+        n = int(data[pos:nl])
+        yield data[nl + 1:nl + 1 + n]
+        pos = nl + 1 + n
+
+
+def repository_candidate_main(payload, rfd, wfd):
+    """Writes the repository snapshot into ./repo and serves one call: run the tests."""
+    frames = split_frames(payload, len(REPOSITORY_MARKER))
+    tests = [t for t in next(frames).decode("utf-8").split("\0") if t]
+    root = os.path.abspath("repo")
+    for path_bytes in frames:
+        path = path_bytes.decode("utf-8")
+        data = next(frames)
+        parts = path.split("/")
+        if path.startswith("/") or any(p in ("", ".", "..") for p in parts):
+            continue   # the host never sends such paths; never write outside ./repo
+        target = os.path.join(root, *parts)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as fh:
+            fh.write(data)
+    os.chdir(root)
+    sys.path.insert(0, root)
+    candidate_main("", rfd, wfd, {REPOSITORY_ENTRY: lambda: run_repository_tests(root, tests)})
+
+
+def repository_test_files(root, paths):
+    files = []
+    for p in paths:
+        full = os.path.join(root, p)
+        if os.path.isdir(full):
+            for dirpath, dirnames, filenames in os.walk(full):
+                dirnames.sort()
+                files += [os.path.join(dirpath, f) for f in sorted(filenames)
+                          if f.endswith(".py") and (f.startswith("test") or f.endswith("_test.py"))]
+        else:
+            files.append(full)
+    return files
+
+
+def run_repository_tests(root, paths):
+    """[(name, status, message)] for every test in `paths` (files or folders under root).
+    Per file: unittest.TestCase classes run with unittest; `test_*` functions with pytest when
+    the interpreter has it, else by calling each; anything else is a plain script whose
+    top-level statements containing `assert` are its tests."""
+    import ast
+    import importlib.util
+    import traceback
+    import unittest
+    try:
+        import pytest
+    except ImportError:
+        pytest = None
+    out = []
+
+    def failure(e):
+        if isinstance(e, AssertionError):
+            return "fail", clean("AssertionError" + (f": {e}" if str(e) else ""))
+        return "error", clean(f"{type(e).__name__}: {e}")
+
+    for path in repository_test_files(root, paths):
+        rel = os.path.relpath(path, root)
+        try:
+            source = open(path, encoding="utf-8").read()
+            tree = ast.parse(source, rel)
+        except BaseException as e:
+            out.append((rel, "error", clean(f"{type(e).__name__}: {e}")))
+            continue
+        has_case = any(isinstance(n, ast.ClassDef) and any("TestCase" in ast.unparse(b) for b in n.bases)
+                       for n in tree.body)
+        functions = [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test")]
+        if not has_case and not functions:
+            ns = {"__name__": "__main__", "__file__": path}
+            for stmt in tree.body:
+                code = compile(ast.Module(body=[stmt], type_ignores=[]), rel, "exec")
+                is_test = has_assert(stmt, ast.Assert)
+                name = f"{rel}:{stmt.lineno} {segment(source, stmt)}"
+                try:
+                    exec(code, ns)
+                    if is_test:
+                        out.append((name, "pass", ""))
+                except BaseException as e:
+                    out.append((name,) + failure(e))
+                    if not is_test:
+                        break
+            continue
+        if functions and not has_case and pytest is not None:
+            class Collect:
+                def pytest_runtest_logreport(self, report):
+                    if report.when == "call" or report.outcome != "passed":
+                        status = {"passed": "pass", "skipped": "pass"}.get(report.outcome, "fail")
+                        text = "" if report.passed else clean("\n".join(str(report.longrepr).strip().splitlines()[-1:]))
+                        out.append((report.nodeid, status, ("skipped: " if report.skipped else "") + text))
+
+                def pytest_collectreport(self, report):
+                    if report.failed:
+                        out.append((report.nodeid or rel, "error", clean(str(report.longrepr))))
+            pytest.main([path, "-q", "-p", "no:cacheprovider", "--rootdir", root], plugins=[Collect()])
+            continue
+        module_name = rel[:-3].replace(os.sep, ".")
+        try:
+            spec = importlib.util.spec_from_file_location(module_name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[module_name] = module
+            spec.loader.exec_module(module)
+        except BaseException as e:
+            out.append((rel,) + failure(e))
+            continue
+        if has_case:
+            class Result(unittest.TestResult):
+                def addSuccess(self, test):
+                    out.append((test.id(), "pass", ""))
+
+                def addFailure(self, test, err):
+                    out.append((test.id(), "fail", clean(traceback.format_exception_only(err[0], err[1])[-1].strip())))
+
+                def addError(self, test, err):
+                    out.append((test.id(), "error", clean(traceback.format_exception_only(err[0], err[1])[-1].strip())))
+
+                def addSkip(self, test, reason):
+                    out.append((test.id(), "pass", clean(f"skipped: {reason}")))
+
+                def addExpectedFailure(self, test, err):
+                    out.append((test.id(), "pass", "expected failure"))
+
+                def addUnexpectedSuccess(self, test):
+                    out.append((test.id(), "fail", "unexpected success"))
+            unittest.TestLoader().loadTestsFromModule(module).run(Result())
+        else:
+            for name in functions:
+                try:
+                    getattr(module, name)()
+                    out.append((f"{rel}::{name}", "pass", ""))
+                except BaseException as e:
+                    out.append((f"{rel}::{name}",) + failure(e))
+    return [tuple(str(x) for x in item) for item in out]
+
+
+def run_repository_job(out, names):
+    """Tester side: one call into the candidate process, one record per test it ran."""
+    if names is None or not any(type(n) is tuple and n and n[0] == REPOSITORY_ENTRY for n in names):
+        out.send("plan", tests=1)
+        out.send("test", index=0, kind="test", status="skipped", message="the program did not load",
+                 source="repository tests")
+        return 1
+    t0 = time.monotonic()
+    try:
+        records = Proxy(REPOSITORY_ENTRY)()
+        if type(records) is not list or not all(type(r) is tuple and len(r) == 3 for r in records):
+            raise CandidateGone("error", "the test runner returned malformed results")
+    except CandidateGone as gone:
+        out.send("plan", tests=1)
+        out.send("test", index=0, kind="test", status=gone.status, message=clean(gone.detail),
+                 source="repository tests", wall=time.monotonic() - t0, cpu=CHANNEL.cpu,
+                 signal=getattr(gone, "signal", 0))
+        return 1
+    except BaseException as e:
+        out.send("plan", tests=1)
+        out.send("test", index=0, kind="test", status="error", message=clean(f"{type(e).__name__}: {e}"),
+                 source="repository tests")
+        return 1
+    out.send("plan", tests=len(records))
+    for index, (name, status, message) in enumerate(records):
+        out.send("test", index=index, kind="test", status=str(status), message=clean(message),
+                 source=clean(name, SOURCE_CAP))
+    return len(records)
 
 
 def bind_candidate_names(ns, names, trusted, entry):

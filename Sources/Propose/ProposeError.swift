@@ -10,6 +10,7 @@ public enum ProposeError: Error, CustomStringConvertible, Sendable {
     /// The path at HEAD is a directory, symbolic link or submodule, not a regular file.
     case notARegularFile(path: String, kind: String)
     case binaryFile(path: String)
+    case testsNotFoundAtHead(path: String, head: String)
     case python(PythonSourceError)
     case invalidBranchName(String)
     case branchExists(branch: String, commit: String)
@@ -43,6 +44,9 @@ public enum ProposeError: Error, CustomStringConvertible, Sendable {
             return "\(path) is a \(kind) in HEAD, not a regular file"
         case .binaryFile(let path):
             return "\(path) is a binary file, not Python source"
+        case .testsNotFoundAtHead(let path, let head):
+            return "tests \(path) are not a file or folder in HEAD (\(head.prefix(12))); candidates are verified "
+                + "against committed files, so commit the tests first"
         case .python(let error):
             return error.description
         case .invalidBranchName(let name):

@@ -14,6 +14,8 @@ public struct PreparedProposal: Sendable {
     public var prompt: FunctionPrompt
     public var doctestExamples: [DoctestExample]
     public var author: Identity
+    /// `request.tests` as paths inside HEAD's tree.
+    public var testPaths: [String] = []
 }
 
 /// `propose`: read the stub at HEAD, try candidates, commit the first that passes.  Only the
@@ -59,6 +61,14 @@ public struct Proposer: Sendable {
             throw .python(error)
         }
 
+        var testPaths: [String] = []
+        for test in request.tests {
+            let resolved = try RepositoryPath.resolve(
+                test, base: request.repository, workingDirectory: repository.workingDirectory)
+            try requireEntry(resolved, in: repository, head: headCommit)
+            testPaths.append(resolved)
+        }
+
         let branch = request.branchName
         guard Repository.isValidBranchName(branch) else { throw .invalidBranchName(branch) }
         try checkBranch(branch, in: repository)
@@ -71,7 +81,7 @@ public struct Proposer: Sendable {
         return PreparedProposal(
             request: request, gitDirectory: repository.gitDirectory, workingDirectory: repository.workingDirectory,
             head: head, path: path, file: file, prompt: prompt, doctestExamples: function.doctestExamples,
-            author: author)
+            author: author, testPaths: testPaths)
     }
 
     /// Tries candidates in order; commits the first that passes, or reports the best failure.
@@ -232,6 +242,24 @@ public struct Proposer: Sendable {
                 tree = try repository.lookupTree(entry.id)
             }
             throw ProposeError.fileNotFoundAtHead(path: path, head: head.id.hex)
+        } catch {
+            throw ProposeError(error)
+        }
+    }
+
+    /// A file or folder (not a link or submodule) at `path` in HEAD's tree.
+    func requireEntry(_ path: String, in repository: Repository, head: Commit) throws(ProposeError) {
+        do {
+            var tree = try head.tree()
+            let components = path.split(separator: "/").map(String.init)
+            for (index, component) in components.enumerated() {
+                guard let entry = tree.entry(named: component), !entry.isSymbolicLink, !entry.isSubmodule else {
+                    throw ProposeError.testsNotFoundAtHead(path: path, head: head.id.hex)
+                }
+                if index == components.count - 1 { return }
+                guard entry.kind == .tree else { throw ProposeError.testsNotFoundAtHead(path: path, head: head.id.hex) }
+                tree = try repository.lookupTree(entry.id)
+            }
         } catch {
             throw ProposeError(error)
         }

@@ -46,6 +46,9 @@ public struct ProposeRequest: Sendable {
     public var replaceExisting = false
     /// Write the branch; false still writes the commit object (for `--patch`) but no reference.
     public var createBranch = true
+    /// Test files or folders of the repository (`--tests`), resolved like `file`; they must be
+    /// committed at HEAD, since candidates are verified against HEAD's tree.
+    public var tests: [String] = []
 
     public init(repository: String, file: String, function: String) {
         self.repository = repository

@@ -21,6 +21,44 @@ extension Submission {
         }
     }
 
+    /// HEAD's regular files with this submission's file in place, in memory, for a sandbox that
+    /// unpacks them itself.  Files over `maxFileBytes`, and everything once `maxTotalBytes` is
+    /// reached, are left out and named in `skipped`; links and submodules are skipped silently.
+    public func snapshotFiles(maxFileBytes: Int = 1 << 20, maxTotalBytes: Int = 8 << 20)
+        throws(ProposeError) -> (files: [SnapshotFile], skipped: [String])
+    {
+        var files: [SnapshotFile] = [SnapshotFile(path: path, bytes: content)]
+        var skipped: [String] = []
+        var total = content.count
+        do {
+            let repository = try Repository(at: gitDirectory, searchParents: false)
+            guard let id = ObjectID(hex: head) else { throw ProposeError.unexpected("bad head id \(head)") }
+            var pending: [(String, Tree)] = [("", try repository.lookupCommit(id).tree())]
+            while let (prefix, tree) = pending.popLast() {
+                for entry in tree.entries where !["", ".", "..", ".git"].contains(entry.name) && !entry.name.contains("/") {
+                    let relative = prefix.isEmpty ? entry.name : prefix + "/" + entry.name
+                    switch entry.kind {
+                    case .tree:
+                        pending.append((relative, try repository.lookupTree(entry.id)))
+                    case .blob where (entry.fileMode == 0o100644 || entry.fileMode == 0o100755) && relative != path:
+                        let bytes = try repository.lookupBlob(entry.id).bytes
+                        if bytes.count > maxFileBytes || total + bytes.count > maxTotalBytes {
+                            skipped.append(relative)
+                        } else {
+                            total += bytes.count
+                            files.append(SnapshotFile(path: relative, bytes: bytes))
+                        }
+                    default:
+                        continue
+                    }
+                }
+            }
+        } catch {
+            throw ProposeError(error)
+        }
+        return (files.sorted { $0.path < $1.path }, skipped.sorted())
+    }
+
     private func write(_ tree: Tree, prefix: String, into directory: String, repository: Repository) throws {
         let manager = FileManager.default
         try manager.createDirectory(atPath: directory + "/" + prefix, withIntermediateDirectories: true)
@@ -40,4 +78,10 @@ extension Submission {
             }
         }
     }
+}
+
+/// One regular file of a submission's snapshot.
+public struct SnapshotFile: Sendable, Equatable {
+    public var path: String
+    public var bytes: [UInt8]
 }

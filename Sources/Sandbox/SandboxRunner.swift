@@ -100,12 +100,7 @@ public final class SandboxRunner: Sendable {
         } catch {
             return failure(.sandboxError, "\(error)")
         }
-        let judge: Judge
-        if case .mbpp(_, _, let tests) = program {
-            judge = Judge(nonce: nonce, expectedTests: tests.count)
-        } else {
-            judge = Judge(nonce: nonce, expectedTests: nil)
-        }
+        let judge = Judge(nonce: nonce, expectedTests: program.expectedTests)
         let parsed = judge.parse(observation.records)
         let decision = judge.decide(parsed, observation)
         let done = parsed.done ?? [:]

@@ -29,8 +29,12 @@ struct ProposeCommand: AsyncParsableCommand {
     @Option(help: "The function: `name`, or `Class.method`.")
     var function: String
 
-    @Option(help: "A test file or folder from the repository to run in the sandbox (unittest, plain asserts).")
-    var tests: String?
+    @Option(help: ArgumentHelp(
+        "A test file or folder committed in the repository, run in the sandbox against each candidate "
+            + "(unittest classes; test_* functions, with pytest when the sandbox's python has it; plain-assert scripts). "
+            + "A folder contributes its test*.py and *_test.py files. Repeatable.",
+        valueName: "path"))
+    var tests: [String] = []
 
     @Flag(help: "Verify with the examples of the function's docstring.")
     var doctest = false
@@ -82,7 +86,7 @@ struct ProposeCommand: AsyncParsableCommand {
     func validate() throws {
         if attempts < 1 { throw ValidationError("--attempts must be at least 1") }
         if patchOnly && patch == nil { throw ValidationError("--patch-only needs --patch FILE") }
-        if tests == nil && !doctest {
+        if tests.isEmpty && !doctest {
             throw ValidationError("give --tests PATH or --doctest: propose commits only verified code")
         }
         try sandbox.validateSandbox()
@@ -96,6 +100,7 @@ struct ProposeCommand: AsyncParsableCommand {
         request.force = force
         request.replaceExisting = replace
         request.createBranch = !patchOnly
+        request.tests = tests
         if let author { request.author = try Identity(parsing: author) }
         let proposer = Proposer(request: request)
         let prepared = try proposer.prepare()
@@ -124,16 +129,23 @@ struct ProposeCommand: AsyncParsableCommand {
         return listed
     }
 
+    /// --tests and --doctest together: a candidate must pass both.
     func makeVerifier(_ prepared: PreparedProposal) throws -> any CandidateVerifier {
-        if tests != nil {
-            throw ValidationError(
-                "--tests needs a sandbox program kind that carries the repository's files, which the sandbox "
-                    + "runner does not offer yet; use --doctest")
+        let runner = try sandbox.makeRunner()
+        var verifiers: [any CandidateVerifier] = []
+        if !prepared.testPaths.isEmpty {
+            // Repository suites import modules and start unittest/pytest: more than one function's budget.
+            verifiers.append(
+                SandboxRepositoryTestVerifier(
+                    runner: runner, timeout: sandbox.timeout ?? 30, tests: prepared.testPaths))
         }
-        guard !prepared.doctestExamples.isEmpty else {
-            throw ValidationError("`\(function)` has no `>>>` examples in its docstring to verify with --doctest")
+        if doctest {
+            guard !prepared.doctestExamples.isEmpty else {
+                throw ValidationError("`\(function)` has no `>>>` examples in its docstring to verify with --doctest")
+            }
+            verifiers.append(SandboxDoctestVerifier(runner: runner, timeout: sandbox.timeout))
         }
-        return SandboxDoctestVerifier(runner: try sandbox.makeRunner(), timeout: sandbox.timeout)
+        return verifiers.count == 1 ? verifiers[0] : AllOfVerifiers(verifiers: verifiers)
     }
 
     static func text(_ outcome: ProposeOutcome) -> String {
@@ -194,5 +206,49 @@ struct SandboxDoctestVerifier: CandidateVerifier {
             message = result.verdictText + (result.message.isEmpty ? "" : ": \(result.message)")
         }
         return Verification(passed: result.passed, message: message, tests: tests)
+    }
+}
+
+/// Runs the repository's own tests (`--tests`) on HEAD's tree with the candidate file in place.
+struct SandboxRepositoryTestVerifier: CandidateVerifier {
+    let runner: SandboxRunner
+    let timeout: Double
+    let tests: [String]
+
+    func verify(_ submission: Submission) async throws -> Verification {
+        let snapshot = try submission.snapshotFiles()
+        let files = snapshot.files.map { RepositoryFile(path: $0.path, bytes: $0.bytes) }
+        let result = runner.run(.repository(files: files, tests: tests), timeout: timeout)
+        let outcomes = result.tests.map { TestOutcome(name: $0.source, status: $0.status, message: $0.message) }
+        var message: String
+        if result.passed {
+            message = "\(outcomes.count) repository test(s) passed"
+        } else if let index = result.failingTest, index < outcomes.count {
+            message = "\(result.verdictText) at \(outcomes[index].name): \(outcomes[index].message)"
+        } else {
+            message = result.verdictText + (result.message.isEmpty ? "" : ": \(result.message)")
+        }
+        if !snapshot.skipped.isEmpty, !result.passed {
+            message += " (left out of the sandbox as too large: \(snapshot.skipped.prefix(3).joined(separator: ", "))"
+                + (snapshot.skipped.count > 3 ? ", ..." : "") + ")"
+        }
+        return Verification(passed: result.passed, message: message, tests: outcomes)
+    }
+}
+
+/// Passes only when every verifier passes; stops at the first failure.
+struct AllOfVerifiers: CandidateVerifier {
+    let verifiers: [any CandidateVerifier]
+
+    func verify(_ submission: Submission) async throws -> Verification {
+        var tests: [TestOutcome] = []
+        var messages: [String] = []
+        for verifier in verifiers {
+            let verification = try await verifier.verify(submission)
+            tests += verification.tests
+            messages.append(verification.message)
+            if !verification.passed { return Verification(passed: false, message: verification.message, tests: tests) }
+        }
+        return Verification(passed: true, message: messages.joined(separator: "; "), tests: tests)
     }
 }

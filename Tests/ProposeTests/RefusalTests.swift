@@ -125,6 +125,18 @@ import Testing
         #expect(refusal(request(fixture, file: "data.py", function: "f")) == "data.py is a binary file, not Python source")
     }
 
+    @Test func testsMustBeCommittedAtHead() throws {
+        let fixture = try fixture()
+        try fixture.write("tests/test_new.py", "assert True\n")  // in the working tree only
+        let head = try fixture.git("rev-parse", "HEAD").prefix(12)
+        var withTests = request(fixture)
+        withTests.tests = ["tests/test_new.py"]
+        #expect(refusal(withTests) == "tests tests/test_new.py are not a file or folder in HEAD (\(head)); "
+            + "candidates are verified against committed files, so commit the tests first")
+        withTests.tests = ["../elsewhere"]
+        #expect(refusal(withTests)?.hasPrefix("../elsewhere is outside the repository at") == true)
+    }
+
     @Test func invalidAttempts() throws {
         let fixture = try fixture()
         var zero = request(fixture)

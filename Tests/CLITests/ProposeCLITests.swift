@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+
+/// `tolerator propose --tests` on real repositories made with the git CLI.
+@Suite struct ProposeCLITests {
+    /// A scratch repository; removed when the value goes away.
+    final class Repo {
+        let path: String
+
+        init(files: [String: String]) throws {
+            path = NSTemporaryDirectory() + "tolerator-propose-cli-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try git("init", "-q", "-b", "main")
+            try git("config", "user.name", "Repo Owner")
+            try git("config", "user.email", "owner@example.com")
+            for (name, text) in files { try write(name, text) }
+            try git("add", "-A")
+            try git("commit", "-q", "-m", "initial")
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: path) }
+
+        func write(_ name: String, _ text: String) throws {
+            let target = path + "/" + name
+            try FileManager.default.createDirectory(
+                atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: target))
+        }
+
+        func read(_ name: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path + "/" + name)) }
+
+        @discardableResult
+        func git(_ arguments: String...) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["git", "-C", path] + arguments
+            var environment = ProcessInfo.processInfo.environment
+            environment["GIT_CONFIG_NOSYSTEM"] = "1"
+            environment["HOME"] = path
+            process.environment = environment
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = out
+            try process.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            let text = String(decoding: data, as: UTF8.self)
+            guard process.terminationStatus == 0 else {
+                throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "git \(arguments): \(text)"])
+            }
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    static let stub = """
+        def add_all(xs):
+            \"\"\"Return the sum of xs.\"\"\"
+            ...
+        """
+    static let tests = """
+        import unittest
+        from pkg.mathx import add_all
+
+        class AddAll(unittest.TestCase):
+            def test_small(self):
+                self.assertEqual(add_all([1, 2, 3]), 6)
+
+            def test_empty(self):
+                self.assertEqual(add_all([]), 0)
+        """
+
+    func candidates(_ bodies: [String]) throws -> String {
+        let path = NSTemporaryDirectory() + "tolerator-candidates-\(UUID().uuidString).txt"
+        try Data(bodies.joined(separator: "\n### candidate\n").utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func commitsTheFirstCandidateThatPassesTheRepositoryTests() throws {
+        let repo = try Repo(files: ["pkg/__init__.py": "", "pkg/mathx.py": Self.stub + "\n", "tests/test_mathx.py": Self.tests])
+        try repo.write("pkg/mathx.py", Self.stub + "\n# local edit\n")  // dirty tree, left alone
+        try repo.write("notes.txt", "untracked\n")
+        let statusBefore = try repo.git("status", "--porcelain")
+        let headBefore = try repo.git("rev-parse", "HEAD")
+        let dirtyBytes = try repo.read("pkg/mathx.py")
+        let file = try candidates(["    return 0", "    return sum(xs)"])
+        defer { try? FileManager.default.removeItem(atPath: file) }
+
+        let run = try runTolerator([
+            "propose", "--repo", repo.path, "--file", "pkg/mathx.py", "--function", "add_all",
+            "--tests", "tests", "--candidates", file, "--json",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        let outcome = try #require(
+            try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)")
+        #expect(outcome["verdict"] as? String == "committed")
+        let attempts = try #require(outcome["attempts"] as? [[String: Any]])
+        #expect(attempts.map { $0["passed"] as? Bool } == [false, true])
+        let tests = try #require(outcome["tests"] as? [[String: Any]])
+        #expect(tests.compactMap { $0["name"] as? String }.sorted()
+            == ["tests.test_mathx.AddAll.test_empty", "tests.test_mathx.AddAll.test_small"])
+
+        let commit = try repo.git("rev-parse", "refs/heads/tolerator/add_all")
+        #expect(commit == outcome["commit"] as? String)
+        #expect(try repo.git("rev-parse", "\(commit)^") == headBefore)
+        #expect(try repo.git("show", "\(commit):pkg/mathx.py").contains("    return sum(xs)"))
+        #expect(try repo.git("fsck", "--strict").isEmpty)
+        // The user's HEAD, index and working tree are exactly as they were.
+        #expect(try repo.git("rev-parse", "HEAD") == headBefore)
+        #expect(try repo.git("status", "--porcelain") == statusBefore)
+        #expect(try repo.read("pkg/mathx.py") == dirtyBytes)
+    }
+
+    @Test func anImpossibleTestCommitsNothingAndSaysWhy() throws {
+        let impossible = "from pkg.mathx import add_all\nassert add_all([1]) == 3, 'one is not three'\n"
+        let repo = try Repo(files: ["pkg/__init__.py": "", "pkg/mathx.py": Self.stub + "\n", "check.py": impossible])
+        let file = try candidates(["    return sum(xs)"])
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let run = try runTolerator([
+            "propose", "--repo", repo.path, "--file", "pkg/mathx.py", "--function", "add_all",
+            "--tests", "check.py", "--candidates", file,
+        ])
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("nothing committed"))
+        #expect(run.stdout.contains("check.py:2 assert add_all([1]) == 3, 'one is not three'"))
+        #expect(run.stdout.contains("AssertionError: one is not three"))
+        #expect(try repo.git("branch", "--list", "tolerator/*").isEmpty)
+    }
+}
