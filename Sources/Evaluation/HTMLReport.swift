@@ -22,10 +22,31 @@ enum HTMLReport {
             """
         html += summary(report)
         html += "<h2>pass@1 versus NFE</h2>\n" + chart(report)
+        html += groupTables(report)
         html += cellTable(report)
         html += grid(report, tasks: tasks)
         html += details(report, rows: rows, tasks: tasks)
         html += "</body>\n</html>\n"
+        return html
+    }
+
+    /// pass@1 per task group (one table each), when the run has more than one group.
+    static func groupTables(_ report: EvalReport) -> String {
+        guard let groups = report.groups else { return "" }
+        var order: [String] = []
+        for cell in groups where !order.contains(cell.group) { order.append(cell.group) }
+        var html = "<h2>pass@1 (%) by task group</h2>\n"
+        for group in order {
+            let tasks = groups.first { $0.group == group }?.tasks ?? 0
+            html += "<h3>\(escape(group)) (\(tasks) tasks)</h3>\n<table><tr><th>method</th>"
+                + report.nfe.map { "<th>T=\($0)</th>" }.joined() + "</tr>\n"
+            for method in report.methods {
+                html += "<tr><td>\(escape(method))</td>" + report.nfe.map { t in
+                    "<td>" + (report.groupCell(group, method: method, nfe: t).map { String(format: "%.1f", $0.passAt1 * 100) } ?? "–") + "</td>"
+                }.joined() + "</tr>\n"
+            }
+            html += "</table>\n"
+        }
         return html
     }
 

@@ -52,6 +52,27 @@ public struct TaskCell: Codable, Sendable, Equatable {
     }
 }
 
+/// pass@1 of one (task group, method, NFE): the group is the task id up to its last `/`
+/// (`MiniCode/inst/3` → `MiniCode/inst`), so suites evaluated together keep their own numbers.
+public struct GroupCell: Codable, Sendable, Equatable {
+    public var group: String
+    public var method: String
+    public var nfe: Int
+    public var tasks: Int
+    public var passAt1: Double
+
+    enum CodingKeys: String, CodingKey {
+        case group, method, nfe, tasks
+        case passAt1 = "pass_at_1"
+    }
+
+    /// The group of a task id.
+    public static func group(of taskID: String) -> String {
+        guard let slash = taskID.lastIndex(of: "/") else { return "" }
+        return String(taskID[..<slash])
+    }
+}
+
 /// `report.json`: everything the Markdown and HTML reports show, computed from the rows alone.
 public struct EvalReport: Codable, Sendable, Equatable {
     public var configurationHash: String
@@ -72,6 +93,8 @@ public struct EvalReport: Codable, Sendable, Equatable {
     public var extractionMethods: [String: Int]
     public var cells: [ReportCell]
     public var perTask: [TaskCell]
+    /// Per task group, when the tasks come in more than one (nil otherwise, and in older reports).
+    public var groups: [GroupCell]?
 
     enum CodingKeys: String, CodingKey {
         case suite, model, sandbox, templates, methods, nfe, seed, rows, cells
@@ -83,6 +106,7 @@ public struct EvalReport: Codable, Sendable, Equatable {
         case plannedRows = "planned_rows"
         case extractionMethods = "extraction_methods"
         case perTask = "per_task"
+        case groups = "by_task_group"
     }
 
     public init(configuration: RunConfiguration, rows: [ResultRow]) {
@@ -132,6 +156,37 @@ public struct EvalReport: Codable, Sendable, Equatable {
         }
         self.cells = cells
         self.perTask = perTask
+        self.groups = Self.groupCells(perTask, order: configuration.taskIDs)
+    }
+
+    static func groupCells(_ perTask: [TaskCell], order taskIDs: [String]) -> [GroupCell]? {
+        var groupOrder: [String] = []
+        for id in taskIDs where !groupOrder.contains(GroupCell.group(of: id)) { groupOrder.append(GroupCell.group(of: id)) }
+        guard groupOrder.count > 1 else { return nil }
+        var cells: [GroupCell] = []
+        var cellOrder: [String] = []
+        var sums: [String: (group: String, method: String, nfe: Int, tasks: Int, total: Double)] = [:]
+        for cell in perTask where cell.n > 0 {
+            let group = GroupCell.group(of: cell.taskID)
+            let key = "\(group)\u{1F}\(cell.method)\u{1F}\(cell.nfe)"
+            if sums[key] == nil { cellOrder.append(key) }
+            var entry = sums[key] ?? (group, cell.method, cell.nfe, 0, 0)
+            entry.tasks += 1
+            entry.total += Double(cell.c) / Double(cell.n)
+            sums[key] = entry
+        }
+        for group in groupOrder {
+            for key in cellOrder {
+                guard let entry = sums[key], entry.group == group else { continue }
+                cells.append(GroupCell(group: group, method: entry.method, nfe: entry.nfe, tasks: entry.tasks,
+                                       passAt1: entry.total / Double(entry.tasks)))
+            }
+        }
+        return cells
+    }
+
+    public func groupCell(_ group: String, method: String, nfe: Int) -> GroupCell? {
+        groups?.first { $0.group == group && $0.method == method && $0.nfe == nfe }
     }
 
     public func cell(method: String, nfe: Int) -> ReportCell? {

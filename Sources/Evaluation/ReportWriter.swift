@@ -62,6 +62,20 @@ public enum ReportWriter {
             md += "| \(method) | " + report.nfe.map { percent(report.cell(method: method, nfe: $0)?.passAtK["1"]) }
                 .joined(separator: " | ") + " |\n"
         }
+        if let groups = report.groups {
+            var order: [String] = []
+            for cell in groups where !order.contains(cell.group) { order.append(cell.group) }
+            for group in order {
+                let tasks = groups.first { $0.group == group }?.tasks ?? 0
+                md += "\n### pass@1 (%), task group `\(group)` (\(tasks) tasks)\n\n"
+                md += "| method | " + report.nfe.map { "T=\($0)" }.joined(separator: " | ") + " |\n"
+                md += "|---|" + report.nfe.map { _ in "---:" }.joined(separator: "|") + "|\n"
+                for method in report.methods {
+                    md += "| \(method) | " + report.nfe.map { percent(report.groupCell(group, method: method, nfe: $0)?.passAt1) }
+                        .joined(separator: " | ") + " |\n"
+                }
+            }
+        }
         md += "\n## Every cell\n\n| method | T | mean NFE used | tasks | samples | passed | pass@k (%) | verdicts |\n"
         md += "|---|---:|---:|---:|---:|---:|---|---|\n"
         for cell in report.cells {

@@ -15,8 +15,8 @@ struct DecodingFlags: ParsableArguments {
     @Option(help: "Forward-pass budget T (NFE).")
     var nfe = 32
 
-    @Option(help: "Canvas length G: tokens generated.")
-    var canvas = 64
+    @Option(help: "Canvas length G: tokens generated. Default: the model folder's generation_config.json canvas_length (64 for the embedded model), else 256.")
+    var canvas: Int?
 
     @Option(help: "Seed of the decoder's random generator.")
     var seed: UInt64 = 0
@@ -69,7 +69,7 @@ struct DecodingFlags: ParsableArguments {
             throw ValidationError("--method must be vanilla, remdm, rcr or tolerator (got '\(method)')")
         }
         guard nfe >= 1 else { throw ValidationError("--nfe must be at least 1") }
-        guard canvas >= 1 else { throw ValidationError("--canvas must be at least 1") }
+        if let canvas, canvas < 1 { throw ValidationError("--canvas must be at least 1") }
     }
 
     /// The chosen method with the family defaults, then every flag the user set.

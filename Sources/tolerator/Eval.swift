@@ -23,7 +23,9 @@ struct Eval: ParsableCommand {
             package), mbpp ($TOLERATOR_MBPP), minicode, tiny.
             """)
 
-    @Option(help: "Suite file or name (humaneval, mbpp, minicode, tiny).")
+    @Option(help: ArgumentHelp(
+        "Suite file or name (humaneval, mbpp, minicode, minicode-combos, tiny); several, comma-separated, run "
+            + "as one evaluation with a table per suite (--limit applies to each).", valueName: "suite[,suite...]"))
     var suite: String
 
     @Option(help: "Hugging Face model folder (config.json, tokenizer.json, *.safetensors). Default: the embedded minicode model.")
@@ -50,8 +52,8 @@ struct Eval: ParsableCommand {
     @Option(help: "Output folder (default: eval-<suite name>).")
     var out: String?
 
-    @Option(help: "Canvas length G (generated tokens).")
-    var canvas = 256
+    @Option(help: "Canvas length G (generated tokens). Default: the model folder's generation_config.json canvas_length (64 for the embedded model), else 256.")
+    var canvas: Int?
 
     @Option(help: "Compute threads for the forward pass.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
@@ -87,7 +89,7 @@ struct Eval: ParsableCommand {
         try sandbox.validateSandbox()
         guard model == nil || replay == nil else { throw ValidationError("give --model or --replay, not both") }
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
-        guard canvas >= 1 else { throw ValidationError("--canvas must be at least 1") }
+        if let canvas, canvas < 1 { throw ValidationError("--canvas must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         _ = try budgets()
@@ -116,16 +118,37 @@ struct Eval: ParsableCommand {
         return list
     }
 
-    func run() throws {
-        let suitePath = try SuiteLocator.resolve(suite)
-        var loaded = try SuiteLoader.load(path: suitePath, mbppSplit: MBPPSplit(rawValue: mbppSplit)!,
-                                          includeChallengeTests: challengeTests, onMalformed: MalformedPolicy(rawValue: onMalformed)!)
-        for issue in loaded.issues { FileHandle.standardError.write(Data("warning: skipped \(issue)\n".utf8)) }
-        if loaded.outsideSplit > 0 { print("MBPP split \(mbppSplit): \(loaded.outsideSplit) tasks outside it left out") }
-        if let limit { loaded.tasks = Array(loaded.tasks.prefix(limit)) }
-        guard !loaded.tasks.isEmpty else { throw EvaluationError.noTasks(suite: suitePath) }
+    /// Every suite of --suite, each limited by --limit, as one suite whose tasks keep their origin.
+    func loadSuites() throws -> LoadedSuite {
+        var parts: [LoadedSuite] = []
+        for name in suite.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+            let path = try SuiteLocator.resolve(name)
+            var loaded = try SuiteLoader.load(path: path, mbppSplit: MBPPSplit(rawValue: mbppSplit)!,
+                                              includeChallengeTests: challengeTests, onMalformed: MalformedPolicy(rawValue: onMalformed)!)
+            for issue in loaded.issues { FileHandle.standardError.write(Data("warning: skipped \(issue)\n".utf8)) }
+            if loaded.outsideSplit > 0 { print("MBPP split \(mbppSplit): \(loaded.outsideSplit) tasks outside it left out") }
+            if let limit { loaded.tasks = Array(loaded.tasks.prefix(limit)) }
+            guard !loaded.tasks.isEmpty else { throw EvaluationError.noTasks(suite: path) }
+            parts.append(loaded)
+        }
+        guard var merged = parts.first else { throw ValidationError("--suite names no suite") }
+        for part in parts.dropFirst() {
+            let seen = Set(merged.tasks.map(\.taskID))
+            if let clash = part.tasks.first(where: { seen.contains($0.taskID) }) {
+                throw ValidationError("task id \(clash.taskID) is in more than one of the suites \(suite)")
+            }
+            merged.path += "," + part.path
+            merged.contentHash += "," + part.contentHash
+            merged.tasks += part.tasks
+        }
+        return merged
+    }
 
-        let outFolder = URL(fileURLWithPath: out ?? "eval-" + Self.baseName(suitePath))
+    func run() throws {
+        let loaded = try loadSuites()
+        let suitePath = loaded.path
+
+        let outFolder = URL(fileURLWithPath: out ?? "eval-" + suitePath.split(separator: ",").map { Self.baseName(String($0)) }.joined(separator: "+"))
         if resume, !FileManager.default.fileExists(atPath: RunFolder(outFolder).configurationPath) {
             throw ValidationError("--resume: \(outFolder.path) holds no run to resume")
         }
@@ -182,6 +205,18 @@ struct Eval: ParsableCommand {
             }
             print("\(method): pass@1 " + cells.joined(separator: ", "))
         }
+        if let groups = report.groups {
+            var order: [String] = []
+            for cell in groups where !order.contains(cell.group) { order.append(cell.group) }
+            for group in order {
+                for method in methodNames {
+                    let cells = plan.nfe.map { t in
+                        "T=\(t) " + (report.groupCell(group, method: method, nfe: t).map { String(format: "%.1f%%", $0.passAt1 * 100) } ?? "–")
+                    }
+                    print("  \(group) \(method): pass@1 " + cells.joined(separator: ", "))
+                }
+            }
+        }
         print("report: \(RunFolder(outFolder).path("report.html"))")
     }
 
@@ -209,7 +244,7 @@ struct Eval: ParsableCommand {
         let chat = try Self.hasOwnChatTemplate(directory)
             ? ChatTemplate.family(forModelDirectory: directory).map { try ChatTemplate.named($0) } : nil
         let generator = DiffusionGenerator(
-            model: model, tokenizer: tokenizer, methods: methods, canvasLength: canvas, maskID: maskID,
+            model: model, tokenizer: tokenizer, methods: methods, canvasLength: loaded.canvasLength(canvas), maskID: maskID,
             stopIDs: folder.config.specialTokens.stopIDs, identity: Self.modelIdentity(directory))
         return (generator, chat)
     }

@@ -72,7 +72,7 @@ struct Generate: ParsableCommand {
         let maskID = try loaded.requireMaskID()
         let prompt = try PromptBuilder(tokenizer: tokenizer, chatFamily: loaded.chatTemplateFamily)
             .build(text, mode: mode)
-        let request = DecodingRequest(prompt: prompt.ids, canvasLength: decoding.canvas, nfe: decoding.nfe,
+        let request = DecodingRequest(prompt: prompt.ids, canvasLength: loaded.canvasLength(decoding.canvas), nfe: decoding.nfe,
                                       seed: decoding.seed, maskId: maskID, stopIds: config.specialTokens.stopIDs)
         let decoder = DiffusionDecoder(method: decoding.decodingMethod(family: config.family))
         let transformer = try TransformerModel(folder: loaded.folder, threads: threads)

@@ -31,6 +31,19 @@ func parseIDList(_ text: String) throws -> [Int] {
 /// and, on request, the memory-mapped and validated weights.
 struct LoadedModelFiles {
     let folder: ModelFolder
+
+    /// `--canvas` when given, else the folder's `generation_config.json` `canvas_length` (a key
+    /// this project writes for its models), else 256.
+    func canvasLength(_ given: Int?) -> Int {
+        if let given { return given }
+        let url = folder.directory.appendingPathComponent("generation_config.json")
+        if let data = try? Data(contentsOf: url),
+           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let value = object["canvas_length"] as? Int, value >= 1 {
+            return value
+        }
+        return 256
+    }
     let tokenizer: Tokenizer?
     /// Why the tokenizer is missing, for commands that can run without one.
     let tokenizerProblem: String?
