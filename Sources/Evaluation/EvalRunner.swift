@@ -65,11 +65,15 @@ public struct EvalOutcome: Sendable {
     public var notes: [String]
 }
 
-/// Runs a plan: generation one sample at a time on the calling thread, verification of
-/// finished samples concurrently in the sandbox pool, every verified row journaled at once.
+/// Runs a plan: generation one sample at a time per generator (several generators, e.g. copies
+/// of a small model, generate on lanes of their own), verification of finished samples
+/// concurrently in the sandbox pool, every verified row journaled at once.  A sample's output
+/// depends only on its key and seed, never on its lane.
 public final class EvalRunner {
     public let plan: EvalPlan
     public let generator: any Generator
+    /// Extra generators, one more lane each (same model and options as `generator`).
+    public let extraGenerators: [any Generator]
     public let verifier: any Verifier
     public let folder: RunFolder
     public let configuration: RunConfiguration
@@ -78,9 +82,11 @@ public final class EvalRunner {
     public let progress: ProgressReporter?
 
     public init(plan: EvalPlan, generator: any Generator, verifier: any Verifier, folder: RunFolder,
-                configuration: RunConfiguration, workers: Int, progress: ProgressReporter? = nil) {
+                configuration: RunConfiguration, workers: Int, progress: ProgressReporter? = nil,
+                extraGenerators: [any Generator] = []) {
         self.plan = plan
         self.generator = generator
+        self.extraGenerators = extraGenerators
         self.verifier = verifier
         self.folder = folder
         self.configuration = configuration
@@ -114,53 +120,60 @@ public final class EvalRunner {
         }
 
         let collector = Collector()
+        let generationErrors = Collector()
         let group = DispatchGroup()
         let queue = DispatchQueue(label: "tolerator.eval.verify", attributes: .concurrent)
         let slots = DispatchSemaphore(value: workers)
         progress?.start(total: keys.count, alreadyDone: recovered.count, passedSoFar: recovered.filter(\.passed).count)
-        var generationError: Error?
-        for key in pending {
-            if collector.failure != nil { break }
-            let task = tasks[key.taskID]!
-            let prompt = prompts[key.taskID]!
-            let seed = Fingerprint.sampleSeed(runSeed: plan.seed, key: key)
-            let started = Date()
-            let output: GenerationOutput
-            do {
-                output = try generator.generate(GenerationRequest(
-                    taskID: key.taskID, prompt: prompt, method: key.method, nfe: key.nfe, sample: key.sample, seed: seed))
-            } catch {
-                generationError = EvaluationError.generationFailed(
-                    taskID: key.taskID, method: key.method, nfe: key.nfe, sample: key.sample, reason: "\(error)")
-                break
-            }
-            let generationSeconds = Date().timeIntervalSince(started)
-            let extracted = CodeExtractor.extract(
-                raw: prompt.responsePrefix + output.text, style: prompt.style, prompt: task.codePrompt,
-                entryPoint: task.entryPoint, stops: prompt.stops)
-            let program = task.program(completion: extracted.completion)
-            let verifier = self.verifier
-            let progress = self.progress
-            slots.wait()
-            group.enter()
-            queue.async {
-                defer {
-                    slots.signal()
-                    group.leave()
-                }
-                let result = verifier.verify(program)
-                let row = ResultRow(
-                    taskID: key.taskID, method: key.method, nfe: key.nfe, sample: key.sample, seed: seed,
-                    nfeUsed: output.nfeUsed, templateID: prompt.templateID, extraction: extracted.method,
-                    rawOutput: output.text, completion: extracted.completion, code: extracted.code,
-                    passed: result.passed, result: result, trace: output.trace,
-                    generationSeconds: generationSeconds, verificationSeconds: result.wallSeconds)
+        let generators = Lanes(generators: [generator] + extraGenerators)
+        let lanes = generators.all.count
+        let renderedPrompts = prompts
+        let runSeed = plan.seed
+        let verifier = self.verifier
+        let progress = self.progress
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            for index in stride(from: lane, to: pending.count, by: lanes) {
+                if collector.failure != nil || generationErrors.failure != nil { break }
+                let key = pending[index]
+                let task = tasks[key.taskID]!
+                let prompt = renderedPrompts[key.taskID]!
+                let seed = Fingerprint.sampleSeed(runSeed: runSeed, key: key)
+                let started = Date()
+                let output: GenerationOutput
                 do {
-                    try journal.append(row)
-                    collector.add(row)
-                    progress?.finished(row)
+                    output = try generators.all[lane].generate(GenerationRequest(
+                        taskID: key.taskID, prompt: prompt, method: key.method, nfe: key.nfe, sample: key.sample, seed: seed))
                 } catch {
-                    collector.fail(error)
+                    generationErrors.fail(EvaluationError.generationFailed(
+                        taskID: key.taskID, method: key.method, nfe: key.nfe, sample: key.sample, reason: "\(error)"))
+                    break
+                }
+                let generationSeconds = Date().timeIntervalSince(started)
+                let extracted = CodeExtractor.extract(
+                    raw: prompt.responsePrefix + output.text, style: prompt.style, prompt: task.codePrompt,
+                    entryPoint: task.entryPoint, stops: prompt.stops)
+                let program = task.program(completion: extracted.completion)
+                slots.wait()
+                group.enter()
+                queue.async {
+                    defer {
+                        slots.signal()
+                        group.leave()
+                    }
+                    let result = verifier.verify(program)
+                    let row = ResultRow(
+                        taskID: key.taskID, method: key.method, nfe: key.nfe, sample: key.sample, seed: seed,
+                        nfeUsed: output.nfeUsed, templateID: prompt.templateID, extraction: extracted.method,
+                        rawOutput: output.text, completion: extracted.completion, code: extracted.code,
+                        passed: result.passed, result: result, trace: output.trace,
+                        generationSeconds: generationSeconds, verificationSeconds: result.wallSeconds)
+                    do {
+                        try journal.append(row)
+                        collector.add(row)
+                        progress?.finished(row)
+                    } catch {
+                        collector.fail(error)
+                    }
                 }
             }
         }
@@ -168,12 +181,18 @@ public final class EvalRunner {
         group.wait()
         progress?.end()
         if let error = collector.failure { throw error }
-        if let generationError { throw generationError }
+        if let generationError = generationErrors.failure { throw generationError }
 
         var byKey: [SampleKey: ResultRow] = [:]
         for row in recovered + collector.rows { byKey[row.key] = row }
         return EvalOutcome(rows: keys.compactMap { byKey[$0] }, resumedRows: recovered.count, notes: notes)
     }
+}
+
+/// The generators, one per lane; each lane uses only its own, so none is shared between threads.
+private final class Lanes: @unchecked Sendable {
+    let all: [any Generator]
+    init(generators: [any Generator]) { all = generators }
 }
 
 /// Rows and the first failure, gathered from verification threads.

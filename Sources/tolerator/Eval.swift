@@ -55,8 +55,14 @@ struct Eval: ParsableCommand {
     @Option(help: "Canvas length G (generated tokens). Default: the model folder's generation_config.json canvas_length (64 for the embedded model), else 256.")
     var canvas: Int?
 
-    @Option(help: "Compute threads for the forward pass.")
+    @Option(help: "Compute threads for the forward pass (per lane).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: ArgumentHelp(
+        "Samples generated at once, each lane with its own copy of the model. For small models a lane per core "
+            + "with --threads 1 beats one lane with every core (outputs are the same either way).",
+        valueName: "n"))
+    var lanes = 1
 
     @Option(help: ArgumentHelp("Per-method decoding options: a JSON object {method: options} or a file holding one, options as the Decoding library encodes them (e.g. {\"tolerator\": {\"fill_up\": {\"unmask\": \"entropy\", \"temperature\": 0.5}, \"eot_penalty\": 1.2}}).", valueName: "json|file"))
     var methodOptions: String?
@@ -91,6 +97,8 @@ struct Eval: ParsableCommand {
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
         if let canvas, canvas < 1 { throw ValidationError("--canvas must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard lanes >= 1 else { throw ValidationError("--lanes must be at least 1") }
+        if lanes > 1 && replay != nil { throw ValidationError("--lanes applies to a model, not to --replay") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         _ = try budgets()
         _ = try methodList()
@@ -155,6 +163,7 @@ struct Eval: ParsableCommand {
         let methodNames = try methodList()
 
         let generator: any Generator
+        var extraGenerators: [any Generator] = []
         var chat: ChatTemplate?
         if let replay {
             generator = try ReplayGenerator(path: replay)
@@ -162,6 +171,9 @@ struct Eval: ParsableCommand {
             let built = try makeModelGenerator(path: ModelLocation.resolve(model), methods: methodNames)
             generator = built.generator
             chat = built.chat
+            for _ in 1..<lanes {
+                extraGenerators.append(try makeModelGenerator(path: ModelLocation.resolve(model), methods: methodNames).generator)
+            }
         }
         let style: CodeExtractor.Style = switch promptStyle {
         case "completion": .completion
@@ -191,7 +203,7 @@ struct Eval: ParsableCommand {
         let runner = EvalRunner(
             plan: plan, generator: generator, verifier: verifier, folder: RunFolder(outFolder),
             configuration: configuration, workers: sandbox.workers ?? ProcessInfo.processInfo.activeProcessorCount,
-            progress: ProgressReporter())
+            progress: ProgressReporter(), extraGenerators: extraGenerators)
         print("suite: \(suitePath) (\(loaded.tasks.count) tasks), \(plan.keys.count) samples planned -> \(outFolder.path)")
         fflush(nil)  // stdout before the progress lines on stderr
         let outcome = try runner.run()

@@ -31,6 +31,23 @@ import Suites
         rows.map { "\($0.key)|\($0.seed)|\($0.passed)|\($0.nfeUsed)|\($0.extraction)|\($0.completion)|\($0.rawOutput)" }
     }
 
+    @Test func severalGenerationLanesGiveTheSameRowsAsOne() throws {
+        let s = try setup()
+        let one = TemporaryFolder()
+        let straight = try runner(s, ScriptedGenerator(tasks: s.plan.tasks), one.url).run()
+
+        let three = TemporaryFolder()
+        let lanes = [ScriptedGenerator(tasks: s.plan.tasks), ScriptedGenerator(tasks: s.plan.tasks),
+                     ScriptedGenerator(tasks: s.plan.tasks)]
+        let configuration = try s.plan.configuration(suite: s.suite, generator: lanes[0], verifier: s.verifier)
+        let parallel = try EvalRunner(
+            plan: s.plan, generator: lanes[0], verifier: s.verifier, folder: RunFolder(three.url),
+            configuration: configuration, workers: 3, extraGenerators: [lanes[1], lanes[2]]
+        ).run()
+        #expect(lanes.map(\.calls) == [16, 16, 16])  // 48 samples dealt round-robin
+        #expect(essence(parallel.rows) == essence(straight.rows))
+    }
+
     @Test func killedRunResumesToTheSameRowsAndAggregates() throws {
         let s = try setup()
         let total = s.plan.keys.count
