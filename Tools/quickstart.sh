@@ -16,10 +16,10 @@ swift build -c release 2>&1 | tail -n 1
 bin=.build/release/tolerator
 
 echo "== generate: complete Examples/quickstart/stub.py with TOLERATOR"
-"$bin" generate --file Examples/quickstart/stub.py --method tolerator \
-    --canvas "${CANVAS:-64}" --nfe "${NFE:-16}" --show-draft
+"$bin" generate --file Examples/quickstart/stub.py --method tolerator --nfe "${NFE:-16}" --show-draft
 
 echo "== eval: held-out minicode tasks, vanilla vs TOLERATOR at the same NFE, verified in the sandbox"
-"$bin" eval --suite minicode --limit "${LIMIT:-40}" --methods vanilla,tolerator \
-    --nfe "${NFE:-16}" --canvas "${CANVAS:-64}" --out eval-quickstart
+# Both held-out splits (unseen instances, unseen combinations); one lane per core for this small model.
+"$bin" eval --suite minicode,minicode-combos --limit "${LIMIT:-20}" --methods vanilla,tolerator \
+    --nfe "${NFE:-16}" --lanes 2 --threads 1 --out eval-quickstart
 echo "== report: eval-quickstart/report.md and eval-quickstart/report.html"

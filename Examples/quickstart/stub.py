@@ -1,6 +1,2 @@
-def count_evens(numbers):
-    """Return how many numbers in the list are even.
-
-    >>> count_evens([1, 2, 3, 4])
-    2
-    """
+def count_evens(nums):
+    """Return how many values in nums where the value is even."""

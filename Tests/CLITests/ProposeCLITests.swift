@@ -125,4 +125,35 @@ import Testing
         #expect(run.stdout.contains("AssertionError: one is not three"))
         #expect(try repo.git("branch", "--list", "tolerator/*").isEmpty)
     }
+
+    /// Examples/propose/inventory as a fresh repository (what Examples/propose/demo.sh does).
+    func inventoryRepository() throws -> Repo {
+        let source = repositoryRoot.appendingPathComponent("Examples/propose/inventory")
+        var files: [String: String] = [:]
+        let walker = try #require(FileManager.default.enumerator(atPath: source.path))
+        for case let relative as String in walker where relative.hasSuffix(".py") {
+            files[relative] = try String(contentsOf: source.appendingPathComponent(relative), encoding: .utf8)
+        }
+        #expect(files.keys.sorted() == [
+            "checks/impossible_restock.py", "inventory/__init__.py", "inventory/reports.py",
+            "tests/test_loud_words.py", "tests/test_restock.py",
+        ])
+        return try Repo(files: files)
+    }
+
+    /// Issue 8's end-to-end run with the embedded model: every drafted body meets a test no body
+    /// can pass, so nothing is committed and the output says why.
+    @Test func embeddedModelWithAnImpossibleTestCommitsNothing() throws {
+        let repo = try inventoryRepository()
+        let run = try runTolerator([
+            "propose", "--repo", repo.path, "--file", "inventory/reports.py", "--function", "restock_total",
+            "--tests", "checks/impossible_restock.py", "--attempts", "2",
+        ])
+        #expect(run.status == 1, "\(run.stdout)\n\(run.stderr)")
+        #expect(run.stdout.hasPrefix("nothing committed: "))
+        // Which line fails depends on the drafted body; every attempt names the test file and why.
+        #expect(run.stdout.contains("best was attempt"))
+        #expect(run.stdout.contains("checks/impossible_restock.py:"))
+        #expect(try repo.git("for-each-ref", "refs/heads/tolerator").isEmpty)
+    }
 }

@@ -123,7 +123,7 @@ class Block(nn.Module):
         self.up_proj = nn.Linear(c.d_model, c.mlp_hidden_size, bias=False)
         self.ff_out = nn.Linear(c.mlp_hidden_size, c.d_model, bias=False)  # down
 
-    def forward(self, h, cos, sin):
+    def forward(self, h, cos, sin, attn_mask=None):
         B, L, _ = h.shape
         xn = self.attn_norm(h)
         q = self.q_proj(xn).view(B, L, self.n_heads, self.hd).transpose(1, 2)
@@ -134,7 +134,7 @@ class Block(nn.Module):
             rep = self.n_heads // self.n_kv
             k = k.repeat_interleave(rep, dim=1)
             v = v.repeat_interleave(rep, dim=1)
-        att = F.scaled_dot_product_attention(q, k, v, attn_mask=None, is_causal=False)
+        att = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, is_causal=False)
         h = h + self.attn_out(att.transpose(1, 2).reshape(B, L, -1))
         xn = self.ff_norm(h)
         return h + self.ff_out(F.silu(self.ff_proj(xn)) * self.up_proj(xn))
@@ -174,13 +174,16 @@ class LLaDA(nn.Module):
                         (".blocks." in name and name.endswith("ff_out.weight")):
                     p.data.mul_(1.0 / math.sqrt(2 * self.config.n_layers))
 
-    def forward(self, ids):
+    def forward(self, ids, key_mask=None):
+        """key_mask (B, L) bool, True for real tokens: training batches right-pad sequences of
+        different lengths, and no real token may attend to the padding. Inference never pads."""
         t = self.model.transformer
         L = ids.shape[1]
         h = t.wte(ids)
         cos, sin = self.rope_cos[:L], self.rope_sin[:L]
+        attn_mask = None if key_mask is None else key_mask[:, None, None, :]
         for blk in t.blocks:
-            h = blk(h, cos, sin)
+            h = blk(h, cos, sin, attn_mask)
         return t.ff_out(t.ln_f(h))
 
     def num_params(self):

@@ -1,10 +1,14 @@
 """Masked-diffusion (LLaDA SFT-style) training of the minicode model on CPU, resumable.
 
 Each example is `prompt ++ answer`, the answer (completion tokens) padded with <|endoftext|> to the
-canvas length G. Per example t ~ U(eps, 1); every answer position (padding included) is replaced by
-<|mdm_mask|> with probability t; the prompt is never masked. Loss = sum over masked positions of
-CE / t, divided by G, averaged over the batch. Batches share one prompt length (no padding tokens
-inside a sequence, exactly as at inference).
+canvas length G. Per example t ~ U(eps, 1) (stratified across the batch: one uniform offset, then
+evenly spaced, which lowers the variance of the 1/t-weighted loss); every answer position (padding
+included) is replaced by <|mdm_mask|> with probability t; the prompt is never masked. Loss = sum over
+masked positions of CE / t, divided by G, averaged over the batch.
+
+Batches are drawn uniformly (i.i.d.) from the whole training set. Sequences of different prompt
+lengths are right-padded to the longest and the padding is excluded from attention by a key mask,
+so every real token sees exactly what it would see at inference (positions 0..L-1, no padding).
 
 The learning-rate schedule is warmup, constant, then linear decay over the last `--decay-frac` of
 `--total-steps` (a function of the step only, so a resumed run follows the same curve).
@@ -56,36 +60,67 @@ def load_data(data_dir, G, tok):
     return prompts, answers
 
 
-class Batcher:
-    """Samples a prompt length in proportion to its frequency, then a batch of that length."""
+STOP_WORDS = {"for", "in", "if", "else", "return", "and", "or", "not", "is", "of", "the", "a", "to", "0", "1"}
 
-    def __init__(self, prompts, answers):
+
+def copy_weights(tok, prompts, answers, weight):
+    """Per answer token: `weight` where the token spells an identifier or digit of the prompt (the
+    argument's name, a constant), else 1. Such tokens are a few per example, and without the extra
+    weight a small model learned for thousands of steps to guess them from the answer alone."""
+    import re
+    text = [tok.id_to_token(i) or "" for i in range(tok.get_vocab_size())]
+    stripped = [t.replace("\u0120", "").strip("():,[]") for t in text]  # byte-level 'Ġ' is a space
+    out = np.ones(answers.shape, dtype=np.float32)
+    for row, (p, a) in enumerate(zip(prompts, answers)):
+        words = set(re.findall(r"[A-Za-z_]+|\d", tok.decode(p.tolist()))) - STOP_WORDS
+        for col, token in enumerate(a):
+            if stripped[token] in words:
+                out[row, col] = weight
+    return out
+
+
+class Batcher:
+    """Uniform i.i.d. batches; returns the prompt lengths and the prompts right-padded with EOS."""
+
+    def __init__(self, prompts, answers, weights=None):
         self.answers = answers
-        self.by_len = {}
-        for i, p in enumerate(prompts):
-            self.by_len.setdefault(len(p), []).append(i)
-        self.lens = sorted(self.by_len)
-        self.weights = [len(self.by_len[n]) for n in self.lens]
         self.prompts = prompts
+        self.weights = weights
 
     def sample(self, rng, B):
-        n = rng.choices(self.lens, self.weights)[0]
-        pool = self.by_len[n]
-        idx = [pool[rng.randrange(len(pool))] for _ in range(B)]
-        p = torch.tensor(np.stack([self.prompts[i] for i in idx]).astype(np.int64))
+        idx = [rng.randrange(len(self.prompts)) for _ in range(B)]
+        lens = torch.tensor([len(self.prompts[i]) for i in idx])
+        p = torch.full((B, int(lens.max())), EOS, dtype=torch.int64)
+        for row, i in enumerate(idx):
+            p[row, :len(self.prompts[i])] = torch.from_numpy(self.prompts[i].astype(np.int64))
         a = torch.tensor(self.answers[idx].astype(np.int64))
-        return p, a
+        w = None if self.weights is None else torch.from_numpy(self.weights[idx])
+        return (p, lens, w), a
 
 
-def diffusion_loss(model, p, a, eps=1e-3, gen=None, device="cpu"):
+def diffusion_loss(model, prompts, a, eps=1e-3, gen=None, device="cpu"):
+    p, lens, w = prompts
     B, G = a.shape
-    t = (1 - eps) * torch.rand(B, 1, generator=gen) + eps  # drawn on the CPU: same stream on any device
+    # Stratified t (drawn on the CPU: the same stream on any device).
+    u = (torch.rand(1, generator=gen) + torch.arange(B).float() / B) % 1.0
+    t = ((1 - eps) * u + eps)[torch.randperm(B, generator=gen)].unsqueeze(1)
     masked = torch.rand(B, G, generator=gen) < t
-    p, a, t, masked = p.to(device), a.to(device), t.to(device), masked.to(device)
+    P = p.shape[1]
+    # Row r: prompt (lens[r]) ++ answer (G) ++ EOS padding up to P + G, padding masked out of attention.
+    pos = torch.arange(P + G)
+    answer_pos = lens.unsqueeze(1) + torch.arange(G)                     # (B, G)
+    key_mask = pos.unsqueeze(0) < (lens + G).unsqueeze(1)               # (B, P+G)
     noisy = torch.where(masked, torch.full_like(a, MASK), a)
-    x = torch.cat([p, noisy], dim=1)
-    logits = model(x)[:, p.shape[1]:]
+    x = torch.full((B, P + G), EOS, dtype=torch.int64)
+    x[:, :P] = p
+    x.scatter_(1, answer_pos, noisy)
+    x, key_mask, answer_pos = x.to(device), key_mask.to(device), answer_pos.to(device)
+    a, t, masked = a.to(device), t.to(device), masked.to(device)
+    out = model(x, key_mask)
+    logits = torch.gather(out, 1, answer_pos.unsqueeze(-1).expand(-1, -1, out.shape[-1]))
     ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), a.reshape(-1), reduction="none").view(B, G)
+    if w is not None:
+        ce = ce * w.to(device)
     loss = ((ce * masked) / t).sum(1) / G
     return loss.mean(), (ce * masked).sum() / masked.sum().clamp(min=1)
 
@@ -145,8 +180,13 @@ def main():
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--eval-tasks", type=int, default=40)
     ap.add_argument("--eval-nfe", type=int, nargs="+", default=[16, 64])
+    ap.add_argument("--copy-weight", type=float, default=1.0,
+                    help="loss weight of answer tokens that spell an identifier or digit of the prompt")
+    ap.add_argument("--init-from", default="", help="start from this checkpoint's weights (and optimizer state)")
     ap.add_argument("--device", default="cpu", help="cpu or cuda (a lent GPU machine may do the run)")
     ap.add_argument("--max-minutes", type=float, default=0, help="stop (after a checkpoint) after this long")
+    ap.add_argument("--stop-at", type=int, default=0,
+                    help="stop (after a checkpoint) at this step; the schedule still follows --total-steps")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -160,7 +200,11 @@ def main():
     log = open(os.path.join(run_dir, "log.jsonl"), "a")
 
     prompts, answers = load_data(args.data, args.canvas, tok)
-    batcher = Batcher(prompts, answers)
+    weights = None
+    if args.copy_weight != 1.0:
+        weights = copy_weights(tok, prompts, answers, args.copy_weight)
+        print(f"copy-weighted tokens: {(weights != 1).sum()} of {weights.size}", flush=True)
+    batcher = Batcher(prompts, answers, weights)
     max_len = max(len(p) for p in prompts) + args.canvas
     heldout = [json.loads(l) for l in open(args.heldout)][:args.eval_tasks]
 
@@ -178,14 +222,15 @@ def main():
     rng = random.Random(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
     step, elapsed = 0, 0.0
-    if os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path, weights_only=False, map_location=args.device)
+    source = ckpt_path if os.path.exists(ckpt_path) else (args.init_from or None)
+    if source:
+        ck = torch.load(source, weights_only=False, map_location=args.device)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         step, elapsed = ck["step"], ck["elapsed"]
         rng.setstate(ck["py_rng"])
         gen.set_state(ck["torch_gen"].cpu())
-        print(f"resumed from step {step}", flush=True)
+        print(f"resumed from {source} at step {step}", flush=True)
     print(f"params {model.num_params() / 1e6:.2f}M, vocab {cfg.vocab_size}, examples {len(prompts)}", flush=True)
 
     model.train()
@@ -220,12 +265,13 @@ def main():
             log.write(json.dumps(rec) + "\n")
             log.flush()
         done = step >= args.total_steps
-        over = args.max_minutes and (elapsed + time.time() - t_start) / 60 > args.max_minutes
+        over = (args.max_minutes and (elapsed + time.time() - t_start) / 60 > args.max_minutes) or \
+            (args.stop_at and step >= args.stop_at)
         if done or over or time.time() - last_ckpt > args.ckpt_minutes * 60:
             save(ckpt_path, model, opt, step, rng, gen, elapsed + time.time() - t_start, args)
             last_ckpt = time.time()
         if over:
-            print("stopping: --max-minutes reached", flush=True)
+            print(f"stopping at step {step} (--max-minutes or --stop-at)", flush=True)
             break
     if step >= args.total_steps:
         torch.save(dict(model=model.state_dict(), config=cfg.to_dict(), step=step), os.path.join(run_dir, "final.pt"))
