@@ -20,9 +20,13 @@ final class SlotPool: @unchecked Sendable {
         return free.removeLast()
     }
 
+    /// A released slot goes to the back of the queue: its uid rests for as many runs as there
+    /// are free slots before it is used again, so processes of a killed run that the kernel is
+    /// still tearing down (they count against that uid's RLIMIT_NPROC) cannot make the next run's
+    /// fork fail with EAGAIN, and a retry after a `sandbox_error` gets a different uid.
     func release(_ slot: Int) {
         condition.lock()
-        free.append(slot)
+        free.insert(slot, at: 0)
         condition.signal()
         condition.unlock()
     }
