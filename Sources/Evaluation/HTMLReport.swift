@@ -33,10 +33,8 @@ enum HTMLReport {
     /// pass@1 per task group (one table each), when the run has more than one group.
     static func groupTables(_ report: EvalReport) -> String {
         guard let groups = report.groups else { return "" }
-        var order: [String] = []
-        for cell in groups where !order.contains(cell.group) { order.append(cell.group) }
         var html = "<h2>pass@1 (%) by task group</h2>\n"
-        for group in order {
+        for group in report.groupNames {
             let tasks = groups.first { $0.group == group }?.tasks ?? 0
             html += "<h3>\(escape(group)) (\(tasks) tasks)</h3>\n<table><tr><th>method</th>"
                 + report.nfe.map { "<th>T=\($0)</th>" }.joined() + "</tr>\n"

@@ -185,6 +185,13 @@ public struct EvalReport: Codable, Sendable, Equatable {
         return cells
     }
 
+    /// The task groups in task order (empty when the report has no group cells).
+    public var groupNames: [String] {
+        var names: [String] = []
+        for cell in groups ?? [] where !names.contains(cell.group) { names.append(cell.group) }
+        return names
+    }
+
     public func groupCell(_ group: String, method: String, nfe: Int) -> GroupCell? {
         groups?.first { $0.group == group && $0.method == method && $0.nfe == nfe }
     }

@@ -63,9 +63,7 @@ public enum ReportWriter {
                 .joined(separator: " | ") + " |\n"
         }
         if let groups = report.groups {
-            var order: [String] = []
-            for cell in groups where !order.contains(cell.group) { order.append(cell.group) }
-            for group in order {
+            for group in report.groupNames {
                 let tasks = groups.first { $0.group == group }?.tasks ?? 0
                 md += "\n### pass@1 (%), task group `\(group)` (\(tasks) tasks)\n\n"
                 md += "| method | " + report.nfe.map { "T=\($0)" }.joined(separator: " | ") + " |\n"

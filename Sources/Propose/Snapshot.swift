@@ -7,13 +7,21 @@ extension Submission {
     /// directories only: symbolic links and submodules are skipped, since a link could point
     /// anywhere on the host.  Executable bits are kept.
     public func materialize(into directory: String) throws(ProposeError) {
+        let manager = FileManager.default
         do {
-            let repository = try Repository(at: gitDirectory, searchParents: false)
-            guard let id = ObjectID(hex: head) else { throw ProposeError.unexpected("bad head id \(head)") }
-            let tree = try repository.lookupCommit(id).tree()
-            try write(tree, prefix: "", into: directory, repository: repository)
+            try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try walkHead { relative, entry, repository in
+                let target = directory + "/" + relative
+                if entry.kind == .tree {
+                    try manager.createDirectory(atPath: target, withIntermediateDirectories: true)
+                    return
+                }
+                try Data(try repository.lookupBlob(entry.id).bytes).write(to: URL(fileURLWithPath: target))
+                try manager.setAttributes(
+                    [.posixPermissions: entry.fileMode == 0o100755 ? 0o755 : 0o644], ofItemAtPath: target)
+            }
             let target = directory + "/" + path
-            try FileManager.default.createDirectory(
+            try manager.createDirectory(
                 atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try Data(content).write(to: URL(fileURLWithPath: target))
         } catch {
@@ -31,26 +39,14 @@ extension Submission {
         var skipped: [String] = []
         var total = content.count
         do {
-            let repository = try Repository(at: gitDirectory, searchParents: false)
-            guard let id = ObjectID(hex: head) else { throw ProposeError.unexpected("bad head id \(head)") }
-            var pending: [(String, Tree)] = [("", try repository.lookupCommit(id).tree())]
-            while let (prefix, tree) = pending.popLast() {
-                for entry in tree.entries where !["", ".", "..", ".git"].contains(entry.name) && !entry.name.contains("/") {
-                    let relative = prefix.isEmpty ? entry.name : prefix + "/" + entry.name
-                    switch entry.kind {
-                    case .tree:
-                        pending.append((relative, try repository.lookupTree(entry.id)))
-                    case .blob where (entry.fileMode == 0o100644 || entry.fileMode == 0o100755) && relative != path:
-                        let bytes = try repository.lookupBlob(entry.id).bytes
-                        if bytes.count > maxFileBytes || total + bytes.count > maxTotalBytes {
-                            skipped.append(relative)
-                        } else {
-                            total += bytes.count
-                            files.append(SnapshotFile(path: relative, bytes: bytes))
-                        }
-                    default:
-                        continue
-                    }
+            try walkHead { relative, entry, repository in
+                guard entry.kind == .blob, relative != path else { return }
+                let bytes = try repository.lookupBlob(entry.id).bytes
+                if bytes.count > maxFileBytes || total + bytes.count > maxTotalBytes {
+                    skipped.append(relative)
+                } else {
+                    total += bytes.count
+                    files.append(SnapshotFile(path: relative, bytes: bytes))
                 }
             }
         } catch {
@@ -59,22 +55,25 @@ extension Submission {
         return (files.sorted { $0.path < $1.path }, skipped.sorted())
     }
 
-    private func write(_ tree: Tree, prefix: String, into directory: String, repository: Repository) throws {
-        let manager = FileManager.default
-        try manager.createDirectory(atPath: directory + "/" + prefix, withIntermediateDirectories: true)
-        // A crafted tree could name an entry "..": never write outside `directory`.
-        for entry in tree.entries where !["", ".", "..", ".git"].contains(entry.name) && !entry.name.contains("/") {
-            let relative = prefix.isEmpty ? entry.name : prefix + "/" + entry.name
-            switch entry.kind {
-            case .tree:
-                try write(try repository.lookupTree(entry.id), prefix: relative, into: directory, repository: repository)
-            case .blob where entry.fileMode == 0o100644 || entry.fileMode == 0o100755:
-                let target = directory + "/" + relative
-                try Data(try repository.lookupBlob(entry.id).bytes).write(to: URL(fileURLWithPath: target))
-                try manager.setAttributes(
-                    [.posixPermissions: entry.fileMode == 0o100755 ? 0o755 : 0o644], ofItemAtPath: target)
-            default:
-                continue
+    /// Visits HEAD's directories and regular files (mode 644 or 755), each directory before its
+    /// contents, with its '/'-separated path.  A crafted tree could name an entry ".." or ".git":
+    /// such entries, links and submodules are never visited, so no caller writes outside its root.
+    private func walkHead(_ visit: (String, TreeEntry, Repository) throws -> Void) throws {
+        let repository = try Repository(at: gitDirectory, searchParents: false)
+        guard let id = ObjectID(hex: head) else { throw ProposeError.unexpected("bad head id \(head)") }
+        var pending: [(String, Tree)] = [("", try repository.lookupCommit(id).tree())]
+        while let (prefix, tree) = pending.popLast() {
+            for entry in tree.entries where !["", ".", "..", ".git"].contains(entry.name) && !entry.name.contains("/") {
+                let relative = prefix.isEmpty ? entry.name : prefix + "/" + entry.name
+                switch entry.kind {
+                case .tree:
+                    try visit(relative, entry, repository)
+                    pending.append((relative, try repository.lookupTree(entry.id)))
+                case .blob where entry.fileMode == 0o100644 || entry.fileMode == 0o100755:
+                    try visit(relative, entry, repository)
+                default:
+                    continue
+                }
             }
         }
     }

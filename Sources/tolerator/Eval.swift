@@ -217,10 +217,8 @@ struct Eval: ParsableCommand {
             }
             print("\(method): pass@1 " + cells.joined(separator: ", "))
         }
-        if let groups = report.groups {
-            var order: [String] = []
-            for cell in groups where !order.contains(cell.group) { order.append(cell.group) }
-            for group in order {
+        if report.groups != nil {
+            for group in report.groupNames {
                 for method in methodNames {
                     let cells = plan.nfe.map { t in
                         "T=\(t) " + (report.groupCell(group, method: method, nfe: t).map { String(format: "%.1f%%", $0.passAt1 * 100) } ?? "–")
