@@ -34,8 +34,16 @@ public enum UnmaskRule: String, Codable, Sendable, CaseIterable {
     }
 }
 
-/// Options of `vanilla` (spec §1). Also the fill-up stage of `tolerator`.
-public struct VanillaOptions: Codable, Sendable, Equatable {
+/// The sampling fields every method's options share (the rule, τ, and the Dream-style filters).
+public protocol SamplingOptions: Sendable {
+    var unmask: UnmaskRule { get set }
+    var temperature: Double { get set }
+    var topP: Double? { get set }
+    var topK: Int? { get set }
+}
+
+/// Options of `vanilla` (spec §1). Also the fill-up stage of `tolerator`, and of `rcr`.
+public struct VanillaOptions: SamplingOptions, Codable, Sendable, Equatable {
     public var unmask: UnmaskRule
     /// τ: candidates come from softmax(z/τ); 0 = argmax.
     public var temperature: Double
@@ -78,7 +86,7 @@ public struct VanillaOptions: Codable, Sendable, Equatable {
 }
 
 /// Options of `remdm` (spec §2, "loop" schedule). Phases 1 and 3 decode with `unmask`.
-public struct ReMDMOptions: Codable, Sendable, Equatable {
+public struct ReMDMOptions: SamplingOptions, Codable, Sendable, Equatable {
     public var unmask: UnmaskRule
     public var temperature: Double
     public var topP: Double?
@@ -131,45 +139,9 @@ public struct ReMDMOptions: Codable, Sendable, Equatable {
     }
 }
 
-/// Options of `rcr` (spec §3): blocks as LLaDA, linear cumulative targets, running confidence.
-public struct RCROptions: Codable, Sendable, Equatable {
-    /// Confidence measure; any rule except `origin` (which ranks nothing).
-    public var unmask: UnmaskRule
-    public var temperature: Double
-    public var blockLength: Int?
-    public var topP: Double?
-    public var topK: Int?
-
-    public init(unmask: UnmaskRule, temperature: Double = 0, blockLength: Int? = nil,
-                topP: Double? = nil, topK: Int? = nil) {
-        self.unmask = unmask
-        self.temperature = temperature
-        self.blockLength = blockLength
-        self.topP = topP
-        self.topK = topK
-    }
-
-    public init(family: VanillaFamily) {
-        self.init(unmask: .familyDefault(family))
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case unmask, temperature
-        case blockLength = "block_length"
-        case topP = "top_p"
-        case topK = "top_k"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            unmask: try c.decode(UnmaskRule.self, forKey: .unmask),
-            temperature: try c.decodeIfPresent(Double.self, forKey: .temperature) ?? 0,
-            blockLength: try c.decodeIfPresent(Int.self, forKey: .blockLength),
-            topP: try c.decodeIfPresent(Double.self, forKey: .topP),
-            topK: try c.decodeIfPresent(Int.self, forKey: .topK))
-    }
-}
+/// Options of `rcr` (spec §3): the same fields as vanilla (blocks as LLaDA, rule, temperature,
+/// filters), read as RCR's confidence measure; any rule except `origin` (which ranks nothing).
+public typealias RCROptions = VanillaOptions
 
 /// How the EoT penalty λ is applied to every stop id's logit during fill-up.
 public enum EoTPenaltyForm: String, Codable, Sendable, CaseIterable {

@@ -1,9 +1,3 @@
-extension RCROptions {
-    var spec: SamplingSpec {
-        SamplingSpec(temperature: temperature, topP: topP, topK: topK, confidence: unmask.measure)
-    }
-}
-
 extension Session {
     /// Running Confidence Remasking (spec §3), "linear" targets, `steps` steps.
     ///

@@ -1,9 +1,3 @@
-extension ReMDMOptions {
-    var spec: SamplingSpec {
-        SamplingSpec(temperature: temperature, topP: topP, topK: topK, confidence: unmask.measure)
-    }
-}
-
 extension Session {
     /// ReMDM with the loop schedule (spec §2) in `steps` steps.
     ///

@@ -12,7 +12,7 @@ extension UnmaskRule {
     }
 }
 
-extension VanillaOptions {
+extension SamplingOptions {
     var spec: SamplingSpec {
         SamplingSpec(temperature: temperature, topP: topP, topK: topK, confidence: unmask.measure)
     }

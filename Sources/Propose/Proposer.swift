@@ -223,46 +223,56 @@ public struct Proposer: Sendable {
     /// The file's bytes from HEAD's tree; refuses directories, links, submodules and binaries.
     func readFile(_ path: String, in repository: Repository, head: Commit) throws(ProposeError) -> [UInt8] {
         do {
-            var tree = try head.tree()
-            let components = path.split(separator: "/").map(String.init)
-            for (index, component) in components.enumerated() {
-                let walked = components[...index].joined(separator: "/")
-                guard let entry = tree.entry(named: component) else {
-                    throw ProposeError.fileNotFoundAtHead(path: path, head: head.id.hex)
-                }
-                if entry.isSymbolicLink { throw ProposeError.notARegularFile(path: walked, kind: "symbolic link") }
-                if entry.isSubmodule { throw ProposeError.notARegularFile(path: walked, kind: "submodule") }
-                if index == components.count - 1 {
-                    guard entry.kind == .blob else { throw ProposeError.notARegularFile(path: path, kind: "directory") }
-                    let blob = try repository.lookupBlob(entry.id)
-                    if blob.isBinary { throw ProposeError.binaryFile(path: path) }
-                    return blob.bytes
-                }
-                guard entry.kind == .tree else { throw ProposeError.fileNotFoundAtHead(path: path, head: head.id.hex) }
-                tree = try repository.lookupTree(entry.id)
+            switch try lookup(path, in: repository, head: head) {
+            case .missing:
+                throw ProposeError.fileNotFoundAtHead(path: path, head: head.id.hex)
+            case .link(let walked, let kind):
+                throw ProposeError.notARegularFile(path: walked, kind: kind)
+            case .found(let entry):
+                guard entry.kind == .blob else { throw ProposeError.notARegularFile(path: path, kind: "directory") }
+                let blob = try repository.lookupBlob(entry.id)
+                if blob.isBinary { throw ProposeError.binaryFile(path: path) }
+                return blob.bytes
             }
-            throw ProposeError.fileNotFoundAtHead(path: path, head: head.id.hex)
         } catch {
             throw ProposeError(error)
         }
     }
 
-    /// A file or folder (not a link or submodule) at `path` in HEAD's tree.
+    /// A test path must name a file or folder committed at HEAD (no links on the way).
     func requireEntry(_ path: String, in repository: Repository, head: Commit) throws(ProposeError) {
+        let result: PathLookup
         do {
-            var tree = try head.tree()
-            let components = path.split(separator: "/").map(String.init)
-            for (index, component) in components.enumerated() {
-                guard let entry = tree.entry(named: component), !entry.isSymbolicLink, !entry.isSubmodule else {
-                    throw ProposeError.testsNotFoundAtHead(path: path, head: head.id.hex)
-                }
-                if index == components.count - 1 { return }
-                guard entry.kind == .tree else { throw ProposeError.testsNotFoundAtHead(path: path, head: head.id.hex) }
-                tree = try repository.lookupTree(entry.id)
-            }
+            result = try lookup(path, in: repository, head: head)
         } catch {
             throw ProposeError(error)
         }
+        guard case .found = result else { throw .testsNotFoundAtHead(path: path, head: head.id.hex) }
+    }
+
+    /// Where walking `path` down HEAD's tree ends.
+    enum PathLookup {
+        /// The last component's entry, of any kind.
+        case found(TreeEntry)
+        /// A component is absent, or one before the last is not a folder.
+        case missing
+        /// A symbolic link or submodule at `walked` (the path up to it), which is never followed.
+        case link(walked: String, kind: String)
+    }
+
+    func lookup(_ path: String, in repository: Repository, head: Commit) throws -> PathLookup {
+        var tree = try head.tree()
+        let components = path.split(separator: "/").map(String.init)
+        for (index, component) in components.enumerated() {
+            guard let entry = tree.entry(named: component) else { return .missing }
+            let walked = components[...index].joined(separator: "/")
+            if entry.isSymbolicLink { return .link(walked: walked, kind: "symbolic link") }
+            if entry.isSubmodule { return .link(walked: walked, kind: "submodule") }
+            if index == components.count - 1 { return .found(entry) }
+            guard entry.kind == .tree else { return .missing }
+            tree = try repository.lookupTree(entry.id)
+        }
+        return .missing
     }
 
     func checkBranch(_ name: String, in repository: Repository) throws(ProposeError) {

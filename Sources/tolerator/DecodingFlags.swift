@@ -119,15 +119,3 @@ struct DecodingFlags: ParsableArguments {
         if let topK { options.topK = topK }
     }
 }
-
-/// The sampling fields that vanilla, ReMDM and RCR options have in common.
-protocol SamplingOptions {
-    var unmask: UnmaskRule { get set }
-    var temperature: Double { get set }
-    var topP: Double? { get set }
-    var topK: Int? { get set }
-}
-
-extension VanillaOptions: SamplingOptions {}
-extension ReMDMOptions: SamplingOptions {}
-extension RCROptions: SamplingOptions {}
