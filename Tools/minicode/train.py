@@ -180,6 +180,8 @@ def main():
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--eval-tasks", type=int, default=40)
     ap.add_argument("--eval-nfe", type=int, nargs="+", default=[16, 64])
+    ap.add_argument("--t-min", type=float, default=1e-3,
+                    help="t ~ U(t_min, 1): bounds the 1/t weight (1e-3 as LLaDA; 0.05 caps it at 20)")
     ap.add_argument("--copy-weight", type=float, default=1.0,
                     help="loss weight of answer tokens that spell an identifier or digit of the prompt")
     ap.add_argument("--init-from", default="", help="start from this checkpoint's weights (and optimizer state)")
@@ -241,7 +243,7 @@ def main():
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args)
         p, a = batcher.sample(rng, args.batch)
-        loss, ce = diffusion_loss(model, p, a, gen=gen, device=args.device)
+        loss, ce = diffusion_loss(model, p, a, eps=args.t_min, gen=gen, device=args.device)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
