@@ -6,6 +6,8 @@ be copied from the prompt are masked; one forward pass; the share predicted righ
 - argument: body tokens equal to the (single-token, space-prefixed) name of the first argument;
   chance is about 1 in 5 (the pool of list-argument names).
 - constant: body digit tokens, other than 0 and 1, that also occur in the prompt.
+- repeated name: the first occurrence of each other name the body repeats (loop variable,
+  accumulator; same token, all later occurrences visible); chance is 1 in 3-5.
 
     python probe_copy.py runs/v6/ckpt.pt                      # a training checkpoint
     python probe_copy.py ../../Sources/tolerator/Resources/minicode   # an exported folder
@@ -37,15 +39,22 @@ def load(path, tokenizer):
 
 
 def probe(model, tok, tasks):
+    from train import STRUCTURE_NAMES
     digits = {tok.encode(str(d)).ids[0] for d in range(2, 10)}
-    counts = {"argument": [0, 0], "constant": [0, 0]}
+    counts = {"argument": [0, 0], "constant": [0, 0], "repeated name": [0, 0]}
     for t in tasks:
         prompt = tok.encode(t["prompt"]).ids
         body = tok.encode(t["canonical_solution"]).ids
         body = body + [0] * (G - len(body))
         arg = t["prompt"].split("(")[1].split(")")[0].split(",")[0]
         arg_ids = tok.encode(" " + arg).ids
+        first = {}
+        for i, x in enumerate(body):
+            name = (tok.id_to_token(x) or "").replace("\u0120", "")
+            if name.isidentifier() and name not in STRUCTURE_NAMES and name != arg:
+                first.setdefault(x, []).append(i)
         for kind, positions in (
+            ("repeated name", [where[0] for where in first.values() if len(where) > 1]),
             ("argument", [i for i, x in enumerate(body) if len(arg_ids) == 1 and x == arg_ids[0]]),
             ("constant", [i for i, x in enumerate(body) if x in digits and x in prompt]),
         ):

@@ -4,7 +4,11 @@ Each example is `prompt ++ answer`, the answer (completion tokens) padded with <
 canvas length G. Per example t ~ U(eps, 1) (stratified across the batch: one uniform offset, then
 evenly spaced, which lowers the variance of the 1/t-weighted loss); every answer position (padding
 included) is replaced by <|mdm_mask|> with probability t; the prompt is never masked. Loss = sum over
-masked positions of CE / t, divided by G, averaged over the batch.
+masked positions of w * CE / t, divided by G, averaged over the batch, where w is --copy-weight for
+tokens that must be copied (from the prompt, or with --copy-scope answer also from elsewhere in the
+body) and 1 otherwise. With --copy-only-frac, that share of each batch instead masks only copy tokens
+(each with probability --copy-only-mask), everything else visible, and scores their mean CE: a small
+model otherwise learned the code's shape for thousands of steps without learning to copy.
 
 Batches are drawn uniformly (i.i.d.) from the whole training set. Sequences of different prompt
 lengths are right-padded to the longest and the padding is excluded from attention by a key mask,
@@ -63,16 +67,30 @@ def load_data(data_dir, G, tok):
 STOP_WORDS = {"for", "in", "if", "else", "return", "and", "or", "not", "is", "of", "the", "a", "to", "0", "1"}
 
 
-def copy_weights(tok, prompts, answers, weight):
-    """Per answer token: `weight` where the token spells an identifier or digit of the prompt (the
-    argument's name, a constant), else 1. Such tokens are a few per example, and without the extra
-    weight a small model learned for thousands of steps to guess them from the answer alone."""
+# Names whose spelling follows from the code's shape, not from a copy: keywords, builtins, methods.
+STRUCTURE_NAMES = {"for", "in", "if", "elif", "else", "while", "return", "and", "or", "not", "is", "def",
+                   "sum", "len", "range", "enumerate", "str", "int", "max", "min", "abs", "list", "dict",
+                   "append", "get", "split", "join", "lower", "upper", "isdigit", "isupper", "islower",
+                   "startswith", "True", "False", "None"}
+
+
+def copy_weights(tok, prompts, answers, weight, scope="prompt"):
+    """Per answer token: `weight` where the token must be copied, else 1. scope "prompt": tokens that
+    spell an identifier or digit of the prompt (the argument's name, a constant). scope "answer":
+    also names the answer itself repeats (loop variables, accumulators), so the model learns to keep
+    a name consistent across the body. Such tokens are a few per example, and without the extra
+    weight a small model learned for thousands of steps to guess them from the answer's shape."""
     import re
     text = [tok.id_to_token(i) or "" for i in range(tok.get_vocab_size())]
     stripped = [t.replace("\u0120", "").strip("():,[]") for t in text]  # byte-level 'Ġ' is a space
+    is_name = [re.fullmatch(r"[A-Za-z_][A-Za-z_0-9]*", t) is not None and t not in STRUCTURE_NAMES
+               for t in stripped]
     out = np.ones(answers.shape, dtype=np.float32)
     for row, (p, a) in enumerate(zip(prompts, answers)):
         words = set(re.findall(r"[A-Za-z_]+|\d", tok.decode(p.tolist()))) - STOP_WORDS
+        if scope == "answer":
+            names = [stripped[token] for token in a if is_name[token]]
+            words |= {n for n in names if names.count(n) > 1}
         for col, token in enumerate(a):
             if stripped[token] in words:
                 out[row, col] = weight
@@ -98,13 +116,25 @@ class Batcher:
         return (p, lens, w), a
 
 
-def diffusion_loss(model, prompts, a, eps=1e-3, gen=None, device="cpu"):
+def diffusion_loss(model, prompts, a, eps=1e-3, gen=None, device="cpu", copy_rows=0, copy_mask=0.5):
+    """copy_rows: that many rows of the batch (the first ones; batches are i.i.d.) that have copy
+    tokens mask each of those tokens with probability copy_mask (1: all of them), everything else
+    visible, and score their mean CE."""
     p, lens, w = prompts
     B, G = a.shape
     # Stratified t (drawn on the CPU: the same stream on any device).
     u = (torch.rand(1, generator=gen) + torch.arange(B).float() / B) % 1.0
     t = ((1 - eps) * u + eps)[torch.randperm(B, generator=gen)].unsqueeze(1)
     masked = torch.rand(B, G, generator=gen) < t
+    copy_row = torch.zeros(B, dtype=torch.bool)
+    if copy_rows and w is not None:
+        copy_row[:copy_rows] = True
+        copy_row &= (w > 1).any(1)
+        # Below 1, a name the body repeats usually stays visible somewhere to copy from.
+        chosen = w > 1
+        if copy_mask < 1:
+            chosen &= torch.rand(B, G, generator=gen) < copy_mask
+        masked = torch.where(copy_row.unsqueeze(1), chosen, masked)
     P = p.shape[1]
     # Row r: prompt (lens[r]) ++ answer (G) ++ EOS padding up to P + G, padding masked out of attention.
     pos = torch.arange(P + G)
@@ -119,9 +149,13 @@ def diffusion_loss(model, prompts, a, eps=1e-3, gen=None, device="cpu"):
     out = model(x, key_mask)
     logits = torch.gather(out, 1, answer_pos.unsqueeze(-1).expand(-1, -1, out.shape[-1]))
     ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), a.reshape(-1), reduction="none").view(B, G)
+    plain = ce * masked
     if w is not None:
         ce = ce * w.to(device)
     loss = ((ce * masked) / t).sum(1) / G
+    copy_row = copy_row.to(device)
+    if copy_row.any():
+        loss = torch.where(copy_row, plain.sum(1) / masked.sum(1).clamp(min=1), loss)
     return loss.mean(), (ce * masked).sum() / masked.sum().clamp(min=1)
 
 
@@ -182,8 +216,14 @@ def main():
     ap.add_argument("--eval-nfe", type=int, nargs="+", default=[16, 64])
     ap.add_argument("--t-min", type=float, default=1e-3,
                     help="t ~ U(t_min, 1): bounds the 1/t weight (1e-3 as LLaDA; 0.05 caps it at 20)")
+    ap.add_argument("--copy-scope", choices=["prompt", "answer"], default="prompt",
+                    help="copy tokens: names and digits of the prompt, or also names the answer repeats")
+    ap.add_argument("--copy-only-frac", type=float, default=0.0,
+                    help="share of each batch that masks only (some of) its copy tokens, everything else visible")
+    ap.add_argument("--copy-only-mask", type=float, default=0.5,
+                    help="in those rows, the probability that a copy token is masked (1: all of them)")
     ap.add_argument("--copy-weight", type=float, default=1.0,
-                    help="loss weight of answer tokens that spell an identifier or digit of the prompt")
+                    help="loss weight of answer tokens that must be copied (see --copy-scope)")
     ap.add_argument("--init-from", default="", help="start from this checkpoint's weights (and optimizer state)")
     ap.add_argument("--device", default="cpu", help="cpu or cuda (a lent GPU machine may do the run)")
     ap.add_argument("--max-minutes", type=float, default=0, help="stop (after a checkpoint) after this long")
@@ -204,7 +244,7 @@ def main():
     prompts, answers = load_data(args.data, args.canvas, tok)
     weights = None
     if args.copy_weight != 1.0:
-        weights = copy_weights(tok, prompts, answers, args.copy_weight)
+        weights = copy_weights(tok, prompts, answers, args.copy_weight, args.copy_scope)
         print(f"copy-weighted tokens: {(weights != 1).sum()} of {weights.size}", flush=True)
     batcher = Batcher(prompts, answers, weights)
     max_len = max(len(p) for p in prompts) + args.canvas
@@ -243,7 +283,8 @@ def main():
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args)
         p, a = batcher.sample(rng, args.batch)
-        loss, ce = diffusion_loss(model, p, a, eps=args.t_min, gen=gen, device=args.device)
+        loss, ce = diffusion_loss(model, p, a, eps=args.t_min, gen=gen, device=args.device,
+                                  copy_rows=round(args.copy_only_frac * args.batch), copy_mask=args.copy_only_mask)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
