@@ -58,14 +58,14 @@ let package = Package(
         // Decoders over the real forward pass on the committed tiny checkpoints.
         .testTarget(name: "EndToEndTests", dependencies: ["Decoding", "Inference", "ModelFiles", "ModelInterface", "FixtureSupport"]),
         // Runs the built binary: the commands as a user types them.
-        .testTarget(name: "CLITests", dependencies: ["tolerator", "ModelFiles", "Tokenization"]),
+        .testTarget(name: "CLITests", dependencies: ["tolerator", "ModelFiles", "Tokenization", "FixtureSupport"]),
         .testTarget(
             name: "TokenizationTests", dependencies: ["Tokenization", "FixtureSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding"]),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit"]),
         .testTarget(name: "PythonSourceTests", dependencies: ["PythonSource"]),
-        .testTarget(name: "ProposeTests", dependencies: ["Propose", "GitKit", "PythonSource"]),
+        .testTarget(name: "ProposeTests", dependencies: ["Propose", "GitKit", "PythonSource", "FixtureSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Suites"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Suites", "Sandbox", "Decoding", "ModelInterface", "Tokenization"]),
         .testTarget(

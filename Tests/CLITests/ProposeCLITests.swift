@@ -1,57 +1,9 @@
 import Foundation
+import FixtureSupport
 import Testing
 
 /// `tolerator propose --tests` on real repositories made with the git CLI.
 @Suite struct ProposeCLITests {
-    /// A scratch repository; removed when the value goes away.
-    final class Repo {
-        let path: String
-
-        init(files: [String: String]) throws {
-            path = NSTemporaryDirectory() + "tolerator-propose-cli-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            try git("init", "-q", "-b", "main")
-            try git("config", "user.name", "Repo Owner")
-            try git("config", "user.email", "owner@example.com")
-            for (name, text) in files { try write(name, text) }
-            try git("add", "-A")
-            try git("commit", "-q", "-m", "initial")
-        }
-
-        deinit { try? FileManager.default.removeItem(atPath: path) }
-
-        func write(_ name: String, _ text: String) throws {
-            let target = path + "/" + name
-            try FileManager.default.createDirectory(
-                atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: URL(fileURLWithPath: target))
-        }
-
-        func read(_ name: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path + "/" + name)) }
-
-        @discardableResult
-        func git(_ arguments: String...) throws -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["git", "-C", path] + arguments
-            var environment = ProcessInfo.processInfo.environment
-            environment["GIT_CONFIG_NOSYSTEM"] = "1"
-            environment["HOME"] = path
-            process.environment = environment
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = out
-            try process.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            let text = String(decoding: data, as: UTF8.self)
-            guard process.terminationStatus == 0 else {
-                throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "git \(arguments): \(text)"])
-            }
-            return text.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-    }
-
     static let stub = """
         def add_all(xs):
             \"\"\"Return the sum of xs.\"\"\"
@@ -76,7 +28,7 @@ import Testing
     }
 
     @Test func commitsTheFirstCandidateThatPassesTheRepositoryTests() throws {
-        let repo = try Repo(files: ["pkg/__init__.py": "", "pkg/mathx.py": Self.stub + "\n", "tests/test_mathx.py": Self.tests])
+        let repo = try GitFixture(commit: ["pkg/__init__.py": "", "pkg/mathx.py": Self.stub + "\n", "tests/test_mathx.py": Self.tests])
         try repo.write("pkg/mathx.py", Self.stub + "\n# local edit\n")  // dirty tree, left alone
         try repo.write("notes.txt", "untracked\n")
         let statusBefore = try repo.git("status", "--porcelain")
@@ -86,7 +38,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: file) }
 
         let run = try runTolerator([
-            "propose", "--repo", repo.path, "--file", "pkg/mathx.py", "--function", "add_all",
+            "propose", "--repo", repo.repo, "--file", "pkg/mathx.py", "--function", "add_all",
             "--tests", "tests", "--candidates", file, "--json",
         ])
         #expect(run.status == 0, "\(run.stderr)")
@@ -99,7 +51,7 @@ import Testing
         #expect(tests.compactMap { $0["name"] as? String }.sorted()
             == ["tests.test_mathx.AddAll.test_empty", "tests.test_mathx.AddAll.test_small"])
 
-        let commit = try repo.git("rev-parse", "refs/heads/tolerator/add_all")
+        let commit = try repo.git("rev-parse", "refs/heads/tolerator/add_all").trimmingCharacters(in: .newlines)
         #expect(commit == outcome["commit"] as? String)
         #expect(try repo.git("rev-parse", "\(commit)^") == headBefore)
         #expect(try repo.git("show", "\(commit):pkg/mathx.py").contains("    return sum(xs)"))
@@ -112,11 +64,11 @@ import Testing
 
     @Test func anImpossibleTestCommitsNothingAndSaysWhy() throws {
         let impossible = "from pkg.mathx import add_all\nassert add_all([1]) == 3, 'one is not three'\n"
-        let repo = try Repo(files: ["pkg/__init__.py": "", "pkg/mathx.py": Self.stub + "\n", "check.py": impossible])
+        let repo = try GitFixture(commit: ["pkg/__init__.py": "", "pkg/mathx.py": Self.stub + "\n", "check.py": impossible])
         let file = try candidates(["    return sum(xs)"])
         defer { try? FileManager.default.removeItem(atPath: file) }
         let run = try runTolerator([
-            "propose", "--repo", repo.path, "--file", "pkg/mathx.py", "--function", "add_all",
+            "propose", "--repo", repo.repo, "--file", "pkg/mathx.py", "--function", "add_all",
             "--tests", "check.py", "--candidates", file,
         ])
         #expect(run.status == 1)
@@ -127,7 +79,7 @@ import Testing
     }
 
     /// Examples/propose/inventory as a fresh repository (what Examples/propose/demo.sh does).
-    func inventoryRepository() throws -> Repo {
+    func inventoryRepository() throws -> GitFixture {
         let source = repositoryRoot.appendingPathComponent("Examples/propose/inventory")
         var files: [String: String] = [:]
         let walker = try #require(FileManager.default.enumerator(atPath: source.path))
@@ -138,7 +90,7 @@ import Testing
             "checks/impossible_restock.py", "inventory/__init__.py", "inventory/reports.py",
             "tests/test_loud_words.py", "tests/test_restock.py",
         ])
-        return try Repo(files: files)
+        return try GitFixture(commit: files)
     }
 
     /// Issue 8's end-to-end run with the embedded model: every drafted body meets a test no body
@@ -146,7 +98,7 @@ import Testing
     @Test func embeddedModelWithAnImpossibleTestCommitsNothing() throws {
         let repo = try inventoryRepository()
         let run = try runTolerator([
-            "propose", "--repo", repo.path, "--file", "inventory/reports.py", "--function", "restock_total",
+            "propose", "--repo", repo.repo, "--file", "inventory/reports.py", "--function", "restock_total",
             "--tests", "checks/impossible_restock.py", "--attempts", "2",
         ])
         #expect(run.status == 1, "\(run.stdout)\n\(run.stderr)")

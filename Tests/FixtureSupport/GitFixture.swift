@@ -1,16 +1,15 @@
 import Foundation
-import Testing
 
 /// A throwaway repository made and inspected with the `git` CLI.
-final class GitFixture {
-    let root: String
-    var repo: String { root + "/repo" }
+public final class GitFixture {
+    public let root: String
+    public var repo: String { root + "/repo" }
 
-    struct CommandError: Error, CustomStringConvertible {
-        var description: String
+    public struct CommandError: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    init(commit files: [String: String] = [:], initialize: Bool = true) throws {
+    public init(commit files: [String: String] = [:], initialize: Bool = true) throws {
         let template = NSTemporaryDirectory() + "tolerator-propose-XXXXXX"
         var buffer = Array(template.utf8CString)
         guard mkdtemp(&buffer) != nil else { throw CommandError(description: "mkdtemp failed") }
@@ -29,9 +28,11 @@ final class GitFixture {
 
     deinit { try? FileManager.default.removeItem(atPath: root) }
 
-    func write(_ path: String, _ text: String) throws { try write(path, bytes: Array(text.utf8)) }
+    public func write(_ path: String, _ text: String) throws { try write(path, bytes: Array(text.utf8)) }
 
-    func write(_ path: String, bytes: [UInt8]) throws {
+    public func read(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: repo + "/" + path)) }
+
+    public func write(_ path: String, bytes: [UInt8]) throws {
         let target = repo + "/" + path
         try FileManager.default.createDirectory(
             atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -40,7 +41,7 @@ final class GitFixture {
 
     /// Runs git in `directory` (the repository by default); throws on a non-zero exit.
     @discardableResult
-    func git(_ arguments: String..., in directory: String? = nil) throws -> String {
+    public func git(_ arguments: String..., in directory: String? = nil) throws -> String {
         let (status, output) = try run(arguments, in: directory ?? repo)
         guard status == 0 else {
             throw CommandError(description: "git \(arguments.joined(separator: " ")) exited \(status): \(output)")
@@ -48,7 +49,7 @@ final class GitFixture {
         return output
     }
 
-    func run(_ arguments: [String], in directory: String) throws -> (Int32, String) {
+    public func run(_ arguments: [String], in directory: String) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["git"] + arguments
@@ -71,16 +72,16 @@ final class GitFixture {
 
     /// Everything of the user's that propose must leave alone: HEAD, the index (bytes and
     /// `git diff --cached`), status and every working-tree file's bytes.
-    struct UserState: Equatable {
-        var head: String
-        var symbolicHead: String
-        var indexBytes: Data
-        var cached: String
-        var status: String
-        var files: [String: Data]
+    public struct UserState: Equatable {
+        public var head: String
+        public var symbolicHead: String
+        public var indexBytes: Data
+        public var cached: String
+        public var status: String
+        public var files: [String: Data]
     }
 
-    func userState() throws -> UserState {
+    public func userState() throws -> UserState {
         var files: [String: Data] = [:]
         let enumerator = FileManager.default.enumerator(atPath: repo)!
         while let path = enumerator.nextObject() as? String {
