@@ -63,7 +63,7 @@ let package = Package(
             name: "TokenizationTests", dependencies: ["Tokenization", "FixtureSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding"]),
-        .testTarget(name: "GitKitTests", dependencies: ["GitKit"]),
+        .testTarget(name: "GitKitTests", dependencies: ["GitKit", "FixtureSupport"]),
         .testTarget(name: "PythonSourceTests", dependencies: ["PythonSource"]),
         .testTarget(name: "ProposeTests", dependencies: ["Propose", "GitKit", "PythonSource", "FixtureSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Suites"]),

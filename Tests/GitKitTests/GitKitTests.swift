@@ -1,55 +1,21 @@
 import Foundation
+import FixtureSupport
 import Testing
 @testable import GitKit
 
-/// A fresh `git init` in a temporary folder, inspected with the git CLI.
-final class TempRepository {
-    let path: String
-
-    init() throws {
-        var template = Array((NSTemporaryDirectory() + "gitkit-XXXXXX").utf8CString)
-        guard mkdtemp(&template) != nil else { throw CocoaError(.fileWriteUnknown) }
-        path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        try git("init", "-q", "-b", "main")
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    @discardableResult
-    func git(_ arguments: String...) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: path)
-        var environment = ProcessInfo.processInfo.environment
-        environment["HOME"] = path
-        environment["GIT_CONFIG_NOSYSTEM"] = "1"
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let output = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else { throw CocoaError(.fileReadUnknown, userInfo: ["output": output]) }
-        return output
-    }
-}
-
 @Suite struct GitKitTests {
     @Test func failuresCarryLibgit2sMessage() throws {
-        let directory = try TempRepository()
-        try FileManager.default.removeItem(atPath: directory.path + "/.git")
-        let error = #expect(throws: GitError.self) { try Repository(at: directory.path, searchParents: false) }
+        let directory = try GitFixture()
+        try FileManager.default.removeItem(atPath: directory.repo + "/.git")
+        let error = #expect(throws: GitError.self) { try Repository(at: directory.repo, searchParents: false) }
         #expect(error?.isNotFound == true)
         #expect(error?.function == "git_repository_open_ext")
-        #expect(error?.description == "git_repository_open_ext: could not find repository from '\(directory.path)'")
+        #expect(error?.description == "git_repository_open_ext: could not find repository from '\(directory.repo)'")
     }
 
     @Test func writesObjectsGitReadsBack() throws {
-        let temp = try TempRepository()
-        let repository = try Repository(at: temp.path)
+        let temp = try GitFixture()
+        let repository = try Repository(at: temp.repo)
         #expect(try repository.isHeadUnborn())
         let blob = try repository.createBlob(Array("hello\n".utf8))
         // The SHA-1 of "blob 6\0hello\n", as `git hash-object` prints it.
@@ -102,11 +68,11 @@ final class TempRepository {
     }
 
     @Test func diffStatAndEmailPatch() throws {
-        let temp = try TempRepository()
-        try Data("one\ntwo\nthree\n".utf8).write(to: URL(fileURLWithPath: temp.path + "/f.txt"))
+        let temp = try GitFixture()
+        try temp.write("f.txt", "one\ntwo\nthree\n")
         try temp.git("add", "f.txt")
         try temp.git("-c", "user.name=T", "-c", "user.email=t@e", "commit", "-q", "-m", "base")
-        let repository = try Repository(at: temp.path)
+        let repository = try Repository(at: temp.repo)
         let head = try repository.headCommit()
         let builder = try repository.makeTreeBuilder(from: try head.tree())
         try builder.insert(name: "f.txt", id: try repository.createBlob(Array("one\n2\n3\nfour\n".utf8)), fileMode: 0o100644)
