@@ -217,14 +217,12 @@ struct Eval: ParsableCommand {
             }
             print("\(method): pass@1 " + cells.joined(separator: ", "))
         }
-        if report.groups != nil {
-            for group in report.groupNames {
-                for method in methodNames {
-                    let cells = plan.nfe.map { t in
-                        "T=\(t) " + (report.groupCell(group, method: method, nfe: t).map { String(format: "%.1f%%", $0.passAt1 * 100) } ?? "–")
-                    }
-                    print("  \(group) \(method): pass@1 " + cells.joined(separator: ", "))
+        for group in report.groupNames {
+            for method in methodNames {
+                let cells = plan.nfe.map { t in
+                    "T=\(t) " + (report.groupCell(group, method: method, nfe: t).map { String(format: "%.1f%%", $0.passAt1 * 100) } ?? "–")
                 }
+                print("  \(group) \(method): pass@1 " + cells.joined(separator: ", "))
             }
         }
         print("report: \(RunFolder(outFolder).path("report.html"))")
