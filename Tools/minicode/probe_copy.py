@@ -30,8 +30,7 @@ def load(path, tokenizer):
     from tokenizers import Tokenizer
     if os.path.isdir(path):
         from decode_reference import load_folder
-        model, tok = load_folder(path)[:2]
-        return model, tok
+        return load_folder(path)[:2]
     ck = torch.load(path, weights_only=False, map_location="cpu")
     model = LLaDA(Config(**ck["config"]))
     model.load_state_dict(ck["model"])
@@ -85,7 +84,7 @@ def main():
     model.eval()
     tasks = [json.loads(line) for line in open(a.suite)][:a.tasks]
     for kind, (hit, total) in probe(model, tok, tasks).items():
-        print(f"{kind:9s} {100.0 * hit / max(total, 1):5.1f}% ({hit}/{total})")
+        print(f"{kind:13s} {100.0 * hit / max(total, 1):5.1f}% ({hit}/{total})")
 
 
 if __name__ == "__main__":

@@ -230,6 +230,8 @@ def main():
     ap.add_argument("--stop-at", type=int, default=0,
                     help="stop (after a checkpoint) at this step; the schedule still follows --total-steps")
     args = ap.parse_args()
+    if args.copy_only_frac and args.copy_weight == 1.0:
+        ap.error("--copy-only-frac needs --copy-weight other than 1: copy tokens are the weighted ones")
 
     torch.set_num_threads(args.threads)
     here = os.path.dirname(os.path.abspath(__file__))
