@@ -50,7 +50,9 @@ let package = Package(
                 "ModelFiles", "Tokenization", "ModelInterface", "Decoding", "Sandbox", "Inference",
                 "Suites", "Evaluation", "GitKit", "PythonSource", "Propose",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+            ],
+            // The embedded model is read in place (ModelLocation.embedded), not bundled.
+            exclude: ["Resources"]),
 
         // Helpers shared by test targets (fixture hashes); not part of the product.
         .target(name: "FixtureSupport", path: "Tests/FixtureSupport"),

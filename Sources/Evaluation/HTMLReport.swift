@@ -32,11 +32,10 @@ enum HTMLReport {
 
     /// pass@1 per task group (one table each), when the run has more than one group.
     static func groupTables(_ report: EvalReport) -> String {
-        guard let groups = report.groups else { return "" }
+        guard report.groups != nil else { return "" }
         var html = "<h2>pass@1 (%) by task group</h2>\n"
         for group in report.groupNames {
-            let tasks = groups.first { $0.group == group }?.tasks ?? 0
-            html += "<h3>\(escape(group)) (\(tasks) tasks)</h3>\n<table><tr><th>method</th>"
+            html += "<h3>\(escape(group)) (\(report.taskCount(inGroup: group)) tasks)</h3>\n<table><tr><th>method</th>"
                 + report.nfe.map { "<th>T=\($0)</th>" }.joined() + "</tr>\n"
             for method in report.methods {
                 html += "<tr><td>\(escape(method))</td>" + report.nfe.map { t in

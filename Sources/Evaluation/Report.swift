@@ -192,6 +192,12 @@ public struct EvalReport: Codable, Sendable, Equatable {
         return names
     }
 
+    /// Tasks in a group: the most any of its cells counted (a cell whose samples are not all in
+    /// yet counts fewer).
+    public func taskCount(inGroup group: String) -> Int {
+        (groups ?? []).filter { $0.group == group }.map(\.tasks).max() ?? 0
+    }
+
     public func groupCell(_ group: String, method: String, nfe: Int) -> GroupCell? {
         groups?.first { $0.group == group && $0.method == method && $0.nfe == nfe }
     }

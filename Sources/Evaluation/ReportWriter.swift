@@ -62,10 +62,9 @@ public enum ReportWriter {
             md += "| \(method) | " + report.nfe.map { percent(report.cell(method: method, nfe: $0)?.passAtK["1"]) }
                 .joined(separator: " | ") + " |\n"
         }
-        if let groups = report.groups {
+        if report.groups != nil {
             for group in report.groupNames {
-                let tasks = groups.first { $0.group == group }?.tasks ?? 0
-                md += "\n### pass@1 (%), task group `\(group)` (\(tasks) tasks)\n\n"
+                md += "\n### pass@1 (%), task group `\(group)` (\(report.taskCount(inGroup: group)) tasks)\n\n"
                 md += "| method | " + report.nfe.map { "T=\($0)" }.joined(separator: " | ") + " |\n"
                 md += "|---|" + report.nfe.map { _ in "---:" }.joined(separator: "|") + "|\n"
                 for method in report.methods {

@@ -101,7 +101,6 @@ public final class TransformerModel: LogitsModel, @unchecked Sendable {
         let d = c.hiddenSize
         let qWidth = c.headCount * c.headDim
         let kvWidth = c.kvHeadCount * c.headDim
-        let eps = c.rmsNormEps
 
         // Attention half: h += o_proj(attn(rope(q), rope(k), v)).
         norm(layer.attentionNorm, work.hidden, rows: length, into: work.normed)
