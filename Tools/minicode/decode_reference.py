@@ -7,6 +7,7 @@ tolerator = §4: fill-up with vanilla for T_f = max(1, round(rho*T)) steps with 
             positions (cosine gamma from gamma_max to gamma_min, k/K form), one forward, re-predict
             them at tau_r, write back; a position whose new prediction equals its previous one R times
             in a row is locked. Stops early when every position is locked.
+tolerator-draft = tolerator's fill-up alone (T_f steps, rho = 0.5), to measure what refinement adds.
 
 Rows of a batch must share the prompt length (callers group tasks by it). All randomness comes from
 one seeded torch.Generator.
@@ -179,6 +180,9 @@ def decode_suite(model, tok, tasks, G, T, method, seed, batch=64, **kw):
                 c = vanilla(model, p, G, T, mask_id, gen=gen, **kw)
             elif method == "tolerator":
                 c = tolerator(model, p, G, T, mask_id, gen, **kw)
+            elif method == "tolerator-draft":  # the fill-up phase alone: what refinement starts from
+                c = vanilla(model, p, G, max(1, round(0.5 * T)), mask_id, gen=gen, tau=kw["tau_f"],
+                            stop_penalty=kw["stop_penalty"], block=kw["block"])
             else:
                 raise ValueError(method)
             for i, row in zip(part, c.tolist()):
@@ -210,7 +214,8 @@ def main():
     ap.add_argument("--model", required=True)
     ap.add_argument("--suite", required=True)
     ap.add_argument("--nfe", type=int, nargs="+", default=[8, 16, 32, 64])
-    ap.add_argument("--methods", nargs="+", default=["vanilla", "tolerator"])
+    ap.add_argument("--methods", nargs="+", default=["vanilla", "tolerator"],
+                    help="vanilla, tolerator, tolerator-draft")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
@@ -232,7 +237,7 @@ def main():
         for method in args.methods:
             t0 = time.time()
             kw = dict(block=args.block)
-            if method == "tolerator":
+            if method.startswith("tolerator"):
                 kw = dict(stop_penalty=args.stop_penalty, tau_f=args.tau_f, tau_r=args.tau_r, block=args.fill_block)
             comps = decode_suite(model, tok, tasks, G, T, method, args.seed, **kw)
             ok = check_all(tasks, comps)
