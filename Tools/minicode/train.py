@@ -30,9 +30,17 @@ import random
 import sys
 import time
 
-import numpy as np
-import torch
-import torch.nn.functional as F
+# Pin the CPU code paths before torch loads: PyTorch's vectorized kernels, MKL's GEMM and oneDNN
+# otherwise dispatch on the CPU's widest vector unit, and their different float rounding grew into
+# different models (the same command on an AVX-512 and on an AVX2 machine: vanilla pass@1 24.0% vs
+# 14.0% on unseen instances at T = 64, issue 7). Pinned, a run depends on its flags, the torch build
+# and the thread count only; weights_digest.py checks that a machine follows the shipped run.
+PINNED_CPU_PATHS = {"ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2", "DNNL_MAX_CPU_ISA": "AVX2"}
+os.environ.update(PINNED_CPU_PATHS)
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import Config, LLaDA  # noqa: E402
@@ -234,6 +242,9 @@ def main():
         ap.error("--copy-only-frac needs --copy-weight other than 1: copy tokens are the weighted ones")
 
     torch.set_num_threads(args.threads)
+    if args.device == "cpu" and torch.backends.cpu.get_cpu_capability() != "AVX2":
+        sys.exit(f"train.py: torch runs its CPU kernels with {torch.backends.cpu.get_cpu_capability()}, "
+                 f"not the pinned AVX2 ({PINNED_CPU_PATHS}); this CPU cannot reproduce the shipped model")
     here = os.path.dirname(os.path.abspath(__file__))
     os.chdir(here)
     from tokenizers import Tokenizer
