@@ -18,9 +18,16 @@ git -C "$work" config user.email demo@example.com
 git -C "$work" add -A
 git -C "$work" commit -qm "inventory: stubs and tests"
 
-run() { echo "\$ tolerator propose $*"; "$bin" propose --repo "$work" --file inventory/reports.py "$@"; echo; }
-run --function restock_total --tests tests/test_restock.py --attempts 4
-run --function loud_words --tests tests/test_loud_words.py --attempts 4
+# Exit status 1 means "nothing committed"; the demo goes on to the next stub either way.
+run() {
+    echo "\$ tolerator propose $*"
+    local rc=0
+    "$bin" propose --repo "$work" --file inventory/reports.py "$@" || rc=$?
+    echo
+    return $rc
+}
+run --function restock_total --tests tests/test_restock.py --attempts 4 || true
+run --function loud_words --tests tests/test_loud_words.py --attempts 4 || true
 status=0
 run --function restock_total --tests checks/impossible_restock.py --attempts 2 --branch demo/impossible || status=$?
 echo "impossible test: exit status $status (1 = nothing committed)"
