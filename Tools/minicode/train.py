@@ -242,9 +242,10 @@ def main():
         ap.error("--copy-only-frac needs --copy-weight other than 1: copy tokens are the weighted ones")
 
     torch.set_num_threads(args.threads)
-    if args.device == "cpu" and torch.backends.cpu.get_cpu_capability() != "AVX2":
-        sys.exit(f"train.py: torch runs its CPU kernels with {torch.backends.cpu.get_cpu_capability()}, "
-                 f"not the pinned AVX2 ({PINNED_CPU_PATHS}); this CPU cannot reproduce the shipped model")
+    capability = torch.backends.cpu.get_cpu_capability()
+    if args.device == "cpu" and capability != "AVX2":
+        sys.exit(f"train.py: torch runs its CPU kernels with {capability}, not the pinned AVX2 "
+                 f"({PINNED_CPU_PATHS}); this CPU cannot reproduce the shipped model")
     here = os.path.dirname(os.path.abspath(__file__))
     os.chdir(here)
     from tokenizers import Tokenizer
