@@ -111,16 +111,24 @@ func worstRelativeError(_ got: ArraySlice<Float>, _ want: ArraySlice<Float>) -> 
     }
 
     /// Dream family: aligned row i is raw row i-1 and aligned row 0 is raw row 0.
+    ///
+    /// Bit equality is asked only of calls that make the same LM-head GEMM (same rows, same M):
+    /// GEMMs of different shapes block and sum differently, and on some CPUs (OpenBLAS's SkylakeX
+    /// kernels) rows of an M = 3 product differ from those of another M in the last bit.
     @Test func dreamShiftReadsThePreviousRow() throws {
         let model = try ParityManifest.model("dream-f16")
         let ids = try ParityManifest.load().models.first { $0.directory == "dream-f16" }!.cases[0].ids
-        let raw = try model.rawLogits(tokens: ids, rows: [0, 3, 4])
-        let aligned = try model.logits(tokens: ids, positions: [0, 1, 4])
         let v = model.vocabularySize
-        #expect(Array(aligned.row(0)) == Array(raw[0..<v]))
-        #expect(Array(aligned.row(1)) == Array(raw[0..<v]))
-        #expect(Array(aligned.row(2)) == Array(raw[v..<(2 * v)]))
-        #expect(Array(raw[v..<(2 * v)]) != Array(raw[(2 * v)..<(3 * v)]))
+        let sameGEMM = try model.rawLogits(tokens: ids, rows: [0, 0, 3])
+        let aligned = try model.logits(tokens: ids, positions: [0, 1, 4])
+        #expect(Array(aligned.row(0)) == Array(sameGEMM[0..<v]))
+        #expect(Array(aligned.row(1)) == Array(sameGEMM[v..<(2 * v)]))
+        #expect(Array(aligned.row(2)) == Array(sameGEMM[(2 * v)..<(3 * v)]))
+        // Another row set (another M): the same values up to rounding, and rows 3 and 4 differ.
+        let raw = try model.rawLogits(tokens: ids, rows: [0, 3, 4])
+        #expect(worstRelativeError(aligned.row(0), raw[0..<v]) <= 1e-5)
+        #expect(worstRelativeError(aligned.row(2), raw[v..<(2 * v)]) <= 1e-5)
+        #expect(worstRelativeError(raw[(2 * v)..<(3 * v)], raw[v..<(2 * v)]) > 1e-3)
     }
 
     /// No causal mask: changing the last token changes the first position's logits.

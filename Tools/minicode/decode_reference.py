@@ -34,7 +34,7 @@ STOP_IDS = (0, 2)  # <|endoftext|>, <|eot_id|>
 def _logits(model, x):
     """Model call on the model's device; fp32 logits back on the CPU."""
     dev = next(model.parameters()).device
-    return model(x.to(dev)).float().cpu()
+    return model.aligned(x.to(dev)).float().cpu()
 
 
 def _schedule(c, s):
@@ -195,12 +195,8 @@ def load_folder(path):
     from safetensors.torch import load_file
     from tokenizers import Tokenizer
 
-    from model import Config, LLaDA
-    cfg = json.load(open(os.path.join(path, "config.json")))
-    c = Config(cfg["vocab_size"], cfg["d_model"], cfg["n_layers"], cfg["n_heads"], cfg["n_kv_heads"],
-               cfg["mlp_hidden_size"], cfg["rope_theta"], cfg["rms_norm_eps"], cfg["max_sequence_length"],
-               cfg["mask_token_id"], cfg["eos_token_id"], cfg["pad_token_id"])
-    m = LLaDA(c)
+    from model import Config, Dream
+    m = Dream(Config.from_hf(json.load(open(os.path.join(path, "config.json")))))
     sd = {k: v.float() for k, v in load_file(os.path.join(path, "model.safetensors")).items()}
     m.load_state_dict(sd)
     m.eval()
