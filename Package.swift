@@ -43,12 +43,14 @@ let package = Package(
         .target(name: "PythonSource"),
         // `propose`: stub in HEAD -> verified body -> commit on a branch; generation and tests plug in.
         .target(name: "Propose", dependencies: ["GitKit", "PythonSource"]),
+        // Draft -> verify against visible tests -> resample or repair: the one attempt loop.
+        .target(name: "Verified", dependencies: ["Decoding", "ModelInterface", "Tokenization", "Sandbox", "PythonSource"]),
 
         .executableTarget(
             name: "tolerator",
             dependencies: [
                 "ModelFiles", "Tokenization", "ModelInterface", "Decoding", "Sandbox", "Inference",
-                "Suites", "Evaluation", "GitKit", "PythonSource", "Propose",
+                "Suites", "Evaluation", "GitKit", "PythonSource", "Propose", "Verified",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // The embedded model is read in place (ModelLocation.embedded), not bundled.
@@ -65,6 +67,7 @@ let package = Package(
             name: "TokenizationTests", dependencies: ["Tokenization", "FixtureSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding"]),
+        .testTarget(name: "VerifiedTests", dependencies: ["Verified", "Decoding", "Sandbox", "PythonSource", "ModelInterface"]),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "FixtureSupport"]),
         .testTarget(name: "PythonSourceTests", dependencies: ["PythonSource"]),
         .testTarget(name: "ProposeTests", dependencies: ["Propose", "GitKit", "PythonSource", "FixtureSupport"]),

@@ -15,6 +15,12 @@ extension Session {
         return (draft, try refineCanvas(options, iterations: refine))
     }
 
+    /// Stage II alone, on whatever the canvas holds (repair starts from a failed candidate).
+    func refine(_ options: ToleratorOptions, iterations: Int) throws -> RefinementOutcome {
+        guard iterations > 0 else { return RefinementOutcome() }
+        return try refineCanvas(options, iterations: iterations)
+    }
+
     /// Stage II. Per iteration k: γ_k; a uniform subset S of ⌊γ_k·|A|⌋ unlocked positions is
     /// masked; one forward; `y_i ~ softmax(z_i/τ_r)` for i ∈ S; with u < 1 only the ⌈u·|S|⌉
     /// positions whose current token the model now finds least likely (untempered softmax; ties:

@@ -95,20 +95,25 @@ struct DecodingFlags: ParsableArguments {
             if let blockLength { options.blockLength = blockLength }
             return .rcr(options)
         default:
-            var options = ToleratorOptions(family: vanillaFamily)
-            applySampling(to: &options.fillUp)
-            if let blockLength { options.fillUp.blockLength = blockLength }
-            if let eotPenalty { options.eotPenalty = eotPenalty }
-            if let eotPenaltyForm { options.eotPenaltyForm = eotPenaltyForm }
-            if let fillUpFraction { options.fillUpFraction = fillUpFraction }
-            if let annealing { options.annealing = annealing }
-            if let gammaMax { options.gammaMax = gammaMax }
-            if let gammaMin { options.gammaMin = gammaMin }
-            if let refinementTemperature { options.refinementTemperature = refinementTemperature }
-            if let updateRate { options.updateRate = updateRate }
-            if let lockAfter { options.lockAfter = lockAfter }
-            return .tolerator(options)
+            return .tolerator(toleratorOptions(family: family))
         }
+    }
+
+    /// TOLERATOR's options from these flags (also what `--strategy repair` refines with).
+    func toleratorOptions(family: ModelConfig.Family) -> ToleratorOptions {
+        var options = ToleratorOptions(family: family == .llada ? .llada : .dream)
+        applySampling(to: &options.fillUp)
+        if let blockLength { options.fillUp.blockLength = blockLength }
+        if let eotPenalty { options.eotPenalty = eotPenalty }
+        if let eotPenaltyForm { options.eotPenaltyForm = eotPenaltyForm }
+        if let fillUpFraction { options.fillUpFraction = fillUpFraction }
+        if let annealing { options.annealing = annealing }
+        if let gammaMax { options.gammaMax = gammaMax }
+        if let gammaMin { options.gammaMin = gammaMin }
+        if let refinementTemperature { options.refinementTemperature = refinementTemperature }
+        if let updateRate { options.updateRate = updateRate }
+        if let lockAfter { options.lockAfter = lockAfter }
+        return options
     }
 
     /// The flags every method's sampler shares.

@@ -19,8 +19,16 @@ struct Generate: ParsableCommand {
             `--show-draft` prints TOLERATOR's fill-up draft and what refinement changed; `--json` \
             prints the full trace (per-step edits, nfe_used, timings).
 
+            Verification: when the docstring has `>>>` examples, or tests are given with --test or \
+            --tests, each candidate runs against them in the sandbox; up to --attempts candidates are \
+            tried (--strategy resample: a new seed; repair: the failed canvas re-masked where the \
+            failure points, then refined), and the first that passes is printed. If none passes, the \
+            best is printed marked unverified, with the failing example, and the exit code is 1. \
+            The budget is counted in forwards across attempts (--nfe-total).
+
             Examples:
               tolerator generate --file stub.py
+              tolerator generate --file stub.py --test 'assert count_evens([2, 4]) == 2' --strategy repair
               tolerator generate --model ~/models/Dream-v0-Instruct-7B "Write a function that reverses a string" --canvas 256 --nfe 64
             """)
 
@@ -50,12 +58,21 @@ struct Generate: ParsableCommand {
     @Flag(help: "Print TOLERATOR's fill-up draft and a token diff against the final answer.")
     var showDraft = false
 
-    @Flag(help: "Print a JSON object with the code and the decoding trace.")
+    @Flag(help: "Print a JSON object with the code and the decoding trace (with verification: every attempt).")
     var json = false
 
+    @OptionGroup(title: "Verification") var verification: VerificationOptions
+
+    @OptionGroup(title: "Sandbox (verification)") var sandbox: SandboxOptions
+
     func validate() throws {
-        guard (input == nil) != (file == nil) else { throw ValidationError("give the request as an argument or with --file, not both") }
+        guard input != nil || file != nil else {
+            throw ValidationError("nothing to complete: give the request or code as an argument, or --file PATH")
+        }
+        guard input == nil || file == nil else { throw ValidationError("give the request as an argument or with --file, not both") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        try verification.validate()
+        try sandbox.validateSandbox()
     }
 
     func run() throws {
@@ -77,6 +94,13 @@ struct Generate: ParsableCommand {
         let decoder = DiffusionDecoder(method: decoding.decodingMethod(family: config.family))
         let transformer = try TransformerModel(folder: loaded.folder, threads: threads)
         try decoder.validate(request, vocabularySize: transformer.vocabularySize)
+
+        let visible = try verification.visibleTests(prompt: prompt.mode == .completion ? text : nil)
+        if verification.shouldVerify(visible) {
+            try runVerified(text: text, prompt: prompt, visible: visible, request: request, model: transformer,
+                            tokenizer: tokenizer, family: config.family)
+            return
+        }
 
         let progress = ProgressLine(enabled: !json && isatty(STDERR_FILENO) == 1)
         let result = try decoder.decode(transformer, request) { step in

@@ -1,5 +1,6 @@
-"""Independent NumPy forward pass (models.md §3.3, written from the spec, not from model.py) checked
-against the parity fixture, so the fixture is known to encode the documented LLaDA math.
+"""Independent NumPy forward pass (models.md §2.3, Dream/Qwen2, written from the spec, not from
+model.py) checked against the parity fixture, so the fixture is known to encode the documented math,
+Dream's logit shift included.
 
     python check_numpy.py --model ../../Sources/tolerator/Resources/minicode --fixture parity/minicode-logits.json
 """
@@ -12,7 +13,8 @@ import numpy as np
 
 
 def forward(w, cfg, ids):
-    d, H = cfg["d_model"], cfg["n_heads"]
+    """Aligned logits: row j is the distribution for token j (raw row j - 1; row 0 keeps its own)."""
+    d, H, KV = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
     hd = d // H
     eps = cfg["rms_norm_eps"]
 
@@ -25,29 +27,31 @@ def forward(w, cfg, ids):
     cos = np.cos(np.concatenate([ang, ang], 1))
     sin = np.sin(np.concatenate([ang, ang], 1))
 
-    def rope(x):  # x [H, L, hd]
+    def rope(x):  # x [heads, L, hd]
         a, b = x[..., :hd // 2], x[..., hd // 2:]
         return x * cos + np.concatenate([-b, a], -1) * sin
 
-    p = "model.transformer."
-    h = w[p + "wte.weight"][ids].astype(np.float64)
-    for n in range(cfg["n_layers"]):
-        b = f"{p}blocks.{n}."
-        x = rms(h, w[b + "attn_norm.weight"])
-        q = (x @ w[b + "q_proj.weight"].T).reshape(L, H, hd).transpose(1, 0, 2)
-        k = (x @ w[b + "k_proj.weight"].T).reshape(L, H, hd).transpose(1, 0, 2)
-        v = (x @ w[b + "v_proj.weight"].T).reshape(L, H, hd).transpose(1, 0, 2)
-        q, k = rope(q), rope(k)
+    def proj(x, name, heads):
+        return (x @ w[name + ".weight"].T + w[name + ".bias"]).reshape(L, heads, hd).transpose(1, 0, 2)
+
+    h = w["model.embed_tokens.weight"][ids].astype(np.float64)
+    for n in range(cfg["num_hidden_layers"]):
+        b = f"model.layers.{n}."
+        x = rms(h, w[b + "input_layernorm.weight"])
+        q = rope(proj(x, b + "self_attn.q_proj", H))
+        k = np.repeat(rope(proj(x, b + "self_attn.k_proj", KV)), H // KV, axis=0)
+        v = np.repeat(proj(x, b + "self_attn.v_proj", KV), H // KV, axis=0)
         s = q @ k.transpose(0, 2, 1) / np.sqrt(hd)
         s = np.exp(s - s.max(-1, keepdims=True))
         s /= s.sum(-1, keepdims=True)
         att = (s @ v).transpose(1, 0, 2).reshape(L, d)
-        h = h + att @ w[b + "attn_out.weight"].T
-        x = rms(h, w[b + "ff_norm.weight"])
-        gate = x @ w[b + "ff_proj.weight"].T
-        up = x @ w[b + "up_proj.weight"].T
-        h = h + ((gate / (1 + np.exp(-gate))) * up) @ w[b + "ff_out.weight"].T
-    return rms(h, w[p + "ln_f.weight"]) @ w[p + "ff_out.weight"].T
+        h = h + att @ w[b + "self_attn.o_proj.weight"].T
+        x = rms(h, w[b + "post_attention_layernorm.weight"])
+        gate = x @ w[b + "mlp.gate_proj.weight"].T
+        up = x @ w[b + "mlp.up_proj.weight"].T
+        h = h + ((gate / (1 + np.exp(-gate))) * up) @ w[b + "mlp.down_proj.weight"].T
+    raw = rms(h, w["model.norm.weight"]) @ w["lm_head.weight"].T
+    return np.concatenate([raw[:1], raw[:-1]], 0)
 
 
 def main():

@@ -1,13 +1,14 @@
-"""Export a minicode checkpoint as a LLaDA model folder, plus the Swift parity fixture.
+"""Export a minicode checkpoint as a Dream model folder, plus the Swift parity fixture.
 
 Writes into --out (default Sources/tolerator/Resources/minicode/):
-  config.json             LLaDA/OLMo keys (model_type "llada")
+  config.json             Dream/Qwen2 keys (model_type "Dream")
   generation_config.json  special ids, canvas length and the prompt format
   tokenizer.json          the trained byte-level BPE
-  model.safetensors       bf16 weights, checkpoint tensor names (model.transformer....)
+  model.safetensors       bf16 weights, checkpoint tensor names (model.layers.N...., lm_head.weight)
 and into --parity (default Tools/minicode/parity/):
-  minicode-logits.json    input ids (some of them the mask id) and the float32 logits that
-                          model.py computes from the *exported* (bf16-rounded) weights, run in fp32
+  minicode-logits.json    input ids (some of them the mask id) and the float32 *aligned* logits
+                          (Dream's shift applied: row j is raw row j - 1) that model.py computes
+                          from the *exported* (bf16-rounded) weights, run in fp32
   FIXTURES.sha256         SHA-256 of every exported and fixture file
 
     python export.py --ckpt runs/main/final.pt
@@ -24,7 +25,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import Config, LLaDA  # noqa: E402
+from model import Config, Dream  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -78,7 +79,7 @@ def main():
     # Parity fixture from the rounded weights, computed in fp32.
     from tokenizers import Tokenizer
     tok = Tokenizer.from_file(args.tokenizer)
-    m = LLaDA(c)
+    m = Dream(c)
     m.load_state_dict({k: v.float() for k, v in load_file(wpath).items()})
     m.eval()
     task = json.loads(open(args.suite).readline())
@@ -90,10 +91,11 @@ def main():
     full = prompt + [t if i % 2 == 0 else c.mask_token_id for i, t in enumerate(canvas)]
     rows = [0, len(prompt) - 1, len(prompt), len(prompt) + 1, len(prompt) + 7, len(full) - 1]
     with torch.no_grad():
-        l1 = m(torch.tensor([short]))[0]
-        l2 = m(torch.tensor([full]))[0]
+        l1 = m.aligned(torch.tensor([short]))[0]
+        l2 = m.aligned(torch.tensor([full]))[0]
     fixture = {
-        "description": "float32 logits of Tools/minicode/model.py run in fp32 on the bf16 weights of "
+        "description": "float32 aligned logits (row j predicts token j: Dream's shift applied) of "
+                       "Tools/minicode/model.py run in fp32 on the bf16 weights of "
                        "Sources/tolerator/Resources/minicode/model.safetensors (weights upcast exactly)",
         "mask_token_id": c.mask_token_id,
         "vocab_size": c.vocab_size,

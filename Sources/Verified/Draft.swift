@@ -1,0 +1,35 @@
+/// One candidate the model wrote: its canvas, and the text its answer decodes to.
+public struct Draft: Sendable, Equatable {
+    /// All G canvas tokens.
+    public var canvas: [Int]
+    /// Index of the first stop id in `canvas` (or G): the answer is `canvas[..<answerEnd]`.
+    public var answerEnd: Int
+    /// The answer as text, appended to the code prompt to make the program.
+    public var completion: String
+    /// Forwards this draft took.
+    public var nfeUsed: Int
+    /// For each answer token, the 0-based line of `completion` it starts on.
+    public var tokenLines: [Int]
+    /// Token index where code extraction cut the answer (tokens from here on were dropped), if it did.
+    public var extractionCut: Int?
+
+    public init(canvas: [Int], answerEnd: Int, completion: String, nfeUsed: Int, tokenLines: [Int],
+                extractionCut: Int? = nil) {
+        self.canvas = canvas
+        self.answerEnd = answerEnd
+        self.completion = completion
+        self.nfeUsed = nfeUsed
+        self.tokenLines = tokenLines
+        self.extractionCut = extractionCut
+    }
+}
+
+/// Writes candidates: fresh ones, and repairs of a failed one. The model behind it is the
+/// drafter's business (the loop never sees logits).
+public protocol Drafter {
+    /// A fresh candidate from seed `seed` in at most `nfe` forwards.
+    func draft(seed: UInt64, nfe: Int) throws -> Draft
+    /// `draft` with `remask` re-masked and refined in at most `nfe` forwards; `wholeBody` asks
+    /// for refinement that re-predicts more of the canvas (a wrong value names no line).
+    func repair(_ draft: Draft, remask: [Int], wholeBody: Bool, seed: UInt64, nfe: Int) throws -> Draft
+}

@@ -1,0 +1,74 @@
+import Decoding
+import ModelInterface
+import Tokenization
+
+/// Drafts with a diffusion model: fresh candidates with the chosen method, repairs with
+/// TOLERATOR refinement from the failed canvas.
+public struct ModelDrafter: Drafter {
+    public var model: any LogitsModel
+    public var tokenizer: Tokenizer
+    /// Prompt, canvas length, mask and stop ids; `nfe` and `seed` are set per attempt.
+    public var request: DecodingRequest
+    public var method: DecodingMethod
+    /// Refinement options for repairs (the method's own when it is TOLERATOR).
+    public var repairOptions: ToleratorOptions
+    /// Turns the decoded answer into the completion that is run, and says where it cut the
+    /// answer (in characters), if it did. Default: the answer as is.
+    public var extract: @Sendable (String) -> (completion: String, cutAt: String.Index?)
+
+    public init(model: any LogitsModel, tokenizer: Tokenizer, request: DecodingRequest, method: DecodingMethod,
+                repairOptions: ToleratorOptions,
+                extract: @escaping @Sendable (String) -> (completion: String, cutAt: String.Index?) = { ($0, nil) }) {
+        self.model = model
+        self.tokenizer = tokenizer
+        self.request = request
+        self.method = method
+        self.repairOptions = repairOptions
+        self.extract = extract
+    }
+
+    public func draft(seed: UInt64, nfe: Int) throws -> Draft {
+        var r = request
+        r.seed = seed
+        r.nfe = nfe
+        return makeDraft(try DiffusionDecoder(method: method).decode(model, r))
+    }
+
+    public func repair(_ draft: Draft, remask: [Int], wholeBody: Bool, seed: UInt64, nfe: Int) throws -> Draft {
+        var r = request
+        r.seed = seed
+        r.nfe = nfe
+        var options = repairOptions
+        if wholeBody {
+            // A wrong value names no line: re-predict more of the canvas per iteration.
+            options.gammaMax = max(options.gammaMax, 0.9)
+            options.gammaMin = max(options.gammaMin, 0.6)
+        }
+        let result = try DiffusionDecoder(method: .tolerator(options))
+            .repair(model, RepairRequest(base: r, canvas: draft.canvas, remask: remask), options: options)
+        return makeDraft(result)
+    }
+
+    func makeDraft(_ result: DecodingResult) -> Draft {
+        let answer = result.answer
+        let text = tokenizer.decode(answer, skipSpecialTokens: true)
+        let (completion, cutAt) = extract(text)
+        // Line of each answer token: newlines in the text decoded before it.
+        var lines: [Int] = []
+        lines.reserveCapacity(answer.count)
+        var newlines = 0
+        var cut: Int?
+        var decodedLength = 0
+        for (index, token) in answer.enumerated() {
+            lines.append(newlines)
+            let piece = tokenizer.decode([token], skipSpecialTokens: true)
+            newlines += piece.reduce(0) { $0 + ($1 == "\n" ? 1 : 0) }
+            decodedLength += piece.count
+            if let cutAt, cut == nil, decodedLength > text.distance(from: text.startIndex, to: cutAt) {
+                cut = index
+            }
+        }
+        return Draft(canvas: result.canvas, answerEnd: result.answerEnd, completion: completion,
+                     nfeUsed: result.trace.nfeUsed, tokenLines: lines, extractionCut: cut)
+    }
+}
