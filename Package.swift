@@ -34,7 +34,7 @@ let package = Package(
         // HumanEval/MBPP-format suite and sample JSONL files.
         .target(name: "Suites"),
         // `tolerator eval`: prompts, code extraction, the resumable grid runner and reports.
-        .target(name: "Evaluation", dependencies: ["Suites", "Sandbox", "Decoding", "ModelInterface", "Tokenization"]),
+        .target(name: "Evaluation", dependencies: ["Suites", "Sandbox", "Decoding", "ModelInterface", "Tokenization", "Verified"]),
         // The bidirectional transformer forward pass over OpenBLAS (LogitsModel for every family).
         .target(name: "Inference", dependencies: ["ModelFiles", "ModelInterface", "COpenBLAS"]),
         // libgit2 behind one owner class per handle; no C type in its public API.

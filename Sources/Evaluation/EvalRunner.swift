@@ -2,6 +2,7 @@ import Foundation
 import Sandbox
 import Suites
 import Tokenization
+import Verified
 
 /// The grid to run: tasks × methods × NFE budgets × samples.
 public struct EvalPlan: Sendable {
@@ -14,9 +15,12 @@ public struct EvalPlan: Sendable {
     public var templates: [SuiteTask.Shape: PromptTemplate]
     /// The model's chat template, for instruct-style prompts.
     public var chat: ChatTemplate?
+    /// Verified generation: each sample is the attempt loop's answer (nil: plain generation).
+    public var attempts: AttemptSettings?
 
     public init(tasks: [SuiteTask], methods: [String], nfe: [Int], samples: Int, seed: UInt64,
-                templates: [SuiteTask.Shape: PromptTemplate], chat: ChatTemplate? = nil) {
+                templates: [SuiteTask.Shape: PromptTemplate], chat: ChatTemplate? = nil, attempts: AttemptSettings? = nil) {
+        self.attempts = attempts
         self.tasks = tasks
         self.methods = methods
         self.nfe = nfe
@@ -52,6 +56,7 @@ public struct EvalPlan: Sendable {
             suitePath: suite.path, suiteHash: suite.contentHash, taskIDs: tasks.map(\.taskID),
             model: generator.identity, methods: methods, methodParameters: parameters, nfe: nfe, samples: samples,
             seed: seed, canvasLength: generator.canvasLength, templates: templateIDs, sandbox: verifier.identity)
+            .with(attempts: attempts)
     }
 }
 
@@ -131,6 +136,7 @@ public final class EvalRunner {
         let runSeed = plan.seed
         let verifier = self.verifier
         let progress = self.progress
+        let attemptSettings = plan.attempts
         DispatchQueue.concurrentPerform(iterations: lanes) { lane in
             for index in stride(from: lane, to: pending.count, by: lanes) {
                 if collector.failure != nil || generationErrors.failure != nil { break }
@@ -139,20 +145,41 @@ public final class EvalRunner {
                 let prompt = renderedPrompts[key.taskID]!
                 let seed = Fingerprint.sampleSeed(runSeed: runSeed, key: key)
                 let started = Date()
+                let request = GenerationRequest(
+                    taskID: key.taskID, prompt: prompt, method: key.method, nfe: key.nfe, sample: key.sample, seed: seed)
+                let extract: @Sendable (String) -> ExtractedCode = { text in
+                    CodeExtractor.extract(raw: prompt.responsePrefix + text, style: prompt.style, prompt: task.codePrompt,
+                                          entryPoint: task.entryPoint, stops: prompt.stops)
+                }
                 let output: GenerationOutput
+                var attempted: VerifiedAnswer?
                 do {
-                    output = try generators.all[lane].generate(GenerationRequest(
-                        taskID: key.taskID, prompt: prompt, method: key.method, nfe: key.nfe, sample: key.sample, seed: seed))
+                    if let settings = attemptSettings, !task.visible.isEmpty,
+                       let drafter = generators.all[lane].drafter(for: request, extract: { text in
+                           let completion = extract(text).completion
+                           let cut = text.hasPrefix(completion) && completion.count < text.count
+                               ? text.index(text.startIndex, offsetBy: completion.count) : nil
+                           return (completion, cut)
+                       }) {
+                        let loop = AttemptLoop(
+                            policy: AttemptPolicy(attempts: settings.attempts, nfePerAttempt: key.nfe,
+                                                  strategy: settings.strategy, seed: seed),
+                            tests: task.visible, codePrefix: task.codePrompt) { verifier.verify($0) }
+                        let answer = try loop.run(drafter)
+                        attempted = answer
+                        output = GenerationOutput(text: answer.attempts[0].text, nfeUsed: answer.attempts[0].nfeUsed)
+                    } else {
+                        output = try generators.all[lane].generate(request)
+                    }
                 } catch {
                     generationErrors.fail(EvaluationError.generationFailed(
                         taskID: key.taskID, method: key.method, nfe: key.nfe, sample: key.sample, reason: "\(error)"))
                     break
                 }
                 let generationSeconds = Date().timeIntervalSince(started)
-                let extracted = CodeExtractor.extract(
-                    raw: prompt.responsePrefix + output.text, style: prompt.style, prompt: task.codePrompt,
-                    entryPoint: task.entryPoint, stops: prompt.stops)
+                let extracted = extract(output.text)
                 let program = task.program(completion: extracted.completion)
+                let answer = attempted
                 slots.wait()
                 group.enter()
                 queue.async {
@@ -161,12 +188,23 @@ public final class EvalRunner {
                         group.leave()
                     }
                     let result = verifier.verify(program)
+                    var verification: RowVerification?
+                    if let answer {
+                        // The hidden tests judge the chosen answer (attempt 1's verdict is `result`).
+                        let chosen = answer.chosen == 0 ? result
+                            : verifier.verify(task.program(completion: answer.answer.completion))
+                        verification = RowVerification(
+                            attempts: answer.attempts, chosen: answer.chosen, verified: answer.verified,
+                            nfeTotal: answer.nfeTotal, nfeDiscarded: answer.nfeDiscarded,
+                            chosenPassed: chosen.passed, chosenVerdict: chosen.verdict)
+                    }
                     let row = ResultRow(
                         taskID: key.taskID, method: key.method, nfe: key.nfe, sample: key.sample, seed: seed,
                         nfeUsed: output.nfeUsed, templateID: prompt.templateID, extraction: extracted.method,
                         rawOutput: output.text, completion: extracted.completion, code: extracted.code,
                         passed: result.passed, result: result, trace: output.trace,
-                        generationSeconds: generationSeconds, verificationSeconds: result.wallSeconds)
+                        generationSeconds: generationSeconds, verificationSeconds: result.wallSeconds,
+                        verification: verification)
                     do {
                         try journal.append(row)
                         collector.add(row)

@@ -2,6 +2,7 @@ import Decoding
 import Foundation
 import ModelInterface
 import Tokenization
+import Verified
 
 /// One generation to make.
 public struct GenerationRequest: Sendable, Equatable {
@@ -49,6 +50,18 @@ public protocol Generator {
     /// The canonical description of a method's options; throws for unknown methods.
     func parameters(method: String) throws -> String
     func generate(_ request: GenerationRequest) throws -> GenerationOutput
+    /// A drafter for the attempt loop (`eval --attempts`): fresh drafts as `generate` makes them
+    /// (same seed, same text) and repairs; nil when the generator cannot make more than text.
+    /// `extract` turns decoded text into the completion that runs.
+    func drafter(for request: GenerationRequest,
+                 extract: @escaping @Sendable (String) -> (completion: String, cutAt: String.Index?)) -> (any Drafter)?
+}
+
+extension Generator {
+    public func drafter(for request: GenerationRequest,
+                        extract: @escaping @Sendable (String) -> (completion: String, cutAt: String.Index?)) -> (any Drafter)? {
+        nil
+    }
 }
 
 /// A diffusion LM through the Decoding library: tokenize, decode with the method, detokenize.
@@ -69,9 +82,13 @@ public final class DiffusionGenerator: Generator {
     public let maskID: Int
     public let stopIDs: [Int]
     public let identity: String
+    /// Refinement options `--strategy repair` uses (default: the method's own when it is
+    /// TOLERATOR, else TOLERATOR's defaults over the method's vanilla options).
+    public var repairOptions: ToleratorOptions?
 
     public init(model: any LogitsModel, tokenizer: Tokenizer, methods: [String: DecodingMethod], canvasLength: Int,
-                maskID: Int, stopIDs: [Int], identity: String) {
+                maskID: Int, stopIDs: [Int], identity: String, repairOptions: ToleratorOptions? = nil) {
+        self.repairOptions = repairOptions
         self.model = model
         self.tokenizer = tokenizer
         self.methods = methods
@@ -113,5 +130,21 @@ public final class DiffusionGenerator: Generator {
             summary.fillUpDraft = tokenizer.decode(Array(draft[..<end]), skipSpecialTokens: true)
         }
         return GenerationOutput(text: text, nfeUsed: trace.nfeUsed, trace: summary)
+    }
+
+    public func drafter(for request: GenerationRequest,
+                        extract: @escaping @Sendable (String) -> (completion: String, cutAt: String.Index?)) -> (any Drafter)? {
+        guard let method = methods[request.method] else { return nil }
+        let ids = tokenizer.encode(request.prompt.text, addSpecialTokens: request.prompt.style == .completion)
+        let decodingRequest = DecodingRequest(prompt: ids, canvasLength: canvasLength, nfe: request.nfe,
+                                              seed: request.seed, maskId: maskID, stopIds: stopIDs)
+        var repair = repairOptions ?? ToleratorOptions(family: .llada)
+        switch method {
+        case .tolerator(let own) where repairOptions == nil: repair = own
+        case .vanilla(let vanilla) where repairOptions == nil: repair.fillUp = vanilla
+        default: break
+        }
+        return ModelDrafter(model: model, tokenizer: tokenizer, request: decodingRequest, method: method,
+                            repairOptions: repair, extract: extract)
     }
 }

@@ -22,12 +22,29 @@ enum HTMLReport {
             """
         html += summary(report)
         html += "<h2>pass@1 versus NFE</h2>\n" + chart(report)
+        html += verifiedTable(report)
         html += groupTables(report)
         html += cellTable(report)
         html += grid(report, tasks: tasks)
         html += details(report, rows: rows, tasks: tasks)
         html += "</body>\n</html>\n"
         return html
+    }
+
+    /// Plain and verified pass@1 per method and budget, when the run verified its samples.
+    static func verifiedTable(_ report: EvalReport) -> String {
+        guard let attempts = report.attempts, report.cells.contains(where: { $0.verifiedPassAt1 != nil }) else { return "" }
+        var html = "<h2>verified pass@1 (%) with \(escape(attempts.label))</h2>\n"
+            + "<p>plain → verified (mean forwards per answer, all attempts)</p>\n<table><tr><th>method</th>"
+            + report.nfe.map { "<th>T=\($0)</th>" }.joined() + "</tr>\n"
+        for method in report.methods {
+            html += "<tr><td>\(escape(method))</td>" + report.nfe.map { t -> String in
+                guard let cell = report.cell(method: method, nfe: t), let verified = cell.verifiedPassAt1 else { return "<td>–</td>" }
+                return "<td>\(ReportWriter.percent(cell.passAtK["1"])) → <b>\(ReportWriter.percent(verified))</b> "
+                    + "(\(String(format: "%.0f", cell.meanVerifiedNFE ?? 0)))</td>"
+            }.joined() + "</tr>\n"
+        }
+        return html + "</table>\n"
     }
 
     /// pass@1 per task group (one table each), when the run has more than one group.

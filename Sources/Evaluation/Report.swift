@@ -29,9 +29,19 @@ public struct ReportCell: Codable, Sendable, Equatable {
     public var meanNFEUsed: Double
     public var verdicts: [String: Int]
     public var meanGenerationSeconds: Double
+    /// Verified generation: mean over tasks of the share of samples whose chosen answer passed
+    /// the hidden tests (nil when no row of the cell ran the attempt loop).
+    public var verifiedPassAt1: Double?
+    /// Mean forwards per sample across its attempts.
+    public var meanVerifiedNFE: Double?
+    /// Samples whose chosen answer passed every visible test.
+    public var verifiedSamples: Int?
 
     enum CodingKeys: String, CodingKey {
         case method, nfe, tasks, samples, passed, verdicts
+        case verifiedPassAt1 = "verified_pass_at_1"
+        case meanVerifiedNFE = "mean_verified_nfe"
+        case verifiedSamples = "verified_samples"
         case passAtK = "pass_at_k"
         case meanNFEUsed = "mean_nfe_used"
         case meanGenerationSeconds = "mean_generation_s"
@@ -95,6 +105,8 @@ public struct EvalReport: Codable, Sendable, Equatable {
     public var perTask: [TaskCell]
     /// Per task group, when the tasks come in more than one (nil otherwise, and in older reports).
     public var groups: [GroupCell]?
+    /// `--attempts N --strategy S`, when the run verified its samples.
+    public var attempts: AttemptSettings?
 
     enum CodingKeys: String, CodingKey {
         case suite, model, sandbox, templates, methods, nfe, seed, rows, cells
@@ -107,6 +119,7 @@ public struct EvalReport: Codable, Sendable, Equatable {
         case extractionMethods = "extraction_methods"
         case perTask = "per_task"
         case groups = "by_task_group"
+        case attempts
     }
 
     public init(configuration: RunConfiguration, rows: [ResultRow]) {
@@ -152,11 +165,23 @@ public struct EvalReport: Codable, Sendable, Equatable {
                     passed: cellRows.filter(\.passed).count, passAtK: passAtK,
                     meanNFEUsed: cellRows.reduce(0) { $0 + Double($1.nfeUsed) } / count, verdicts: verdicts,
                     meanGenerationSeconds: cellRows.reduce(0) { $0 + $1.generationSeconds } / count))
+                let verified = byTask.values.map { $0.compactMap(\.verification) }.filter { !$0.isEmpty }
+                if !verified.isEmpty {
+                    let all = verified.flatMap { $0 }
+                    let perTaskRates: [Double] = verified.map { list in
+                        Double(list.filter(\.chosenPassed).count) / Double(list.count)
+                    }
+                    let forwards: Double = all.reduce(0) { $0 + Double($1.nfeTotal) }
+                    cells[cells.count - 1].verifiedPassAt1 = perTaskRates.reduce(0, +) / Double(verified.count)
+                    cells[cells.count - 1].meanVerifiedNFE = forwards / Double(all.count)
+                    cells[cells.count - 1].verifiedSamples = all.filter(\.verified).count
+                }
             }
         }
         self.cells = cells
         self.perTask = perTask
         self.groups = Self.groupCells(perTask, order: configuration.taskIDs)
+        self.attempts = configuration.attempts
     }
 
     static func groupCells(_ perTask: [TaskCell], order taskIDs: [String]) -> [GroupCell]? {

@@ -62,6 +62,7 @@ public enum ReportWriter {
             md += "| \(method) | " + report.nfe.map { percent(report.cell(method: method, nfe: $0)?.passAtK["1"]) }
                 .joined(separator: " | ") + " |\n"
         }
+        md += verifiedTable(report)
         if report.groups != nil {
             for group in report.groupNames {
                 md += "\n### pass@1 (%), task group `\(group)` (\(report.taskCount(inGroup: group)) tasks)\n\n"
@@ -96,6 +97,22 @@ public enum ReportWriter {
         for task in taskOrder {
             md += "| \(task) | " + columns.map { column in
                 index["\(task)\u{1F}\(column.0)\u{1F}\(column.1)"].map { "\($0.c)/\($0.n)" } ?? "–"
+            }.joined(separator: " | ") + " |\n"
+        }
+        return md
+    }
+
+    /// Verified pass@1 beside plain pass@1: the answer the visible tests chose, judged by the
+    /// hidden tests, and the forwards it took ("" when the run did not verify).
+    static func verifiedTable(_ report: EvalReport) -> String {
+        guard let attempts = report.attempts, report.cells.contains(where: { $0.verifiedPassAt1 != nil }) else { return "" }
+        var md = "\n## Verified pass@1 (%) with \(attempts.label): plain → verified (mean NFE per answer)\n\n"
+        md += "| method | " + report.nfe.map { "T=\($0)" }.joined(separator: " | ") + " |\n"
+        md += "|---|" + report.nfe.map { _ in "---:" }.joined(separator: "|") + "|\n"
+        for method in report.methods {
+            md += "| \(method) | " + report.nfe.map { t in
+                guard let cell = report.cell(method: method, nfe: t), let verified = cell.verifiedPassAt1 else { return "–" }
+                return "\(percent(cell.passAtK["1"])) → \(percent(verified)) (\(String(format: "%.0f", cell.meanVerifiedNFE ?? 0)))"
             }.joined(separator: " | ") + " |\n"
         }
         return md

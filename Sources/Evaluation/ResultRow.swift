@@ -77,11 +77,14 @@ public struct ResultRow: Codable, Sendable, Equatable {
     public var trace: TraceSummary?
     public var generationSeconds: Double
     public var verificationSeconds: Double
+    /// Verified generation: every attempt, the answer chosen by the visible tests and what the
+    /// hidden tests said of it. The row's own fields are attempt 1's (plain pass@k).
+    public var verification: RowVerification?
 
     public var key: SampleKey { SampleKey(taskID: taskID, method: method, nfe: nfe, sample: sample) }
 
     enum CodingKeys: String, CodingKey {
-        case method, nfe, sample, seed, extraction, completion, code, passed, result, trace
+        case method, nfe, sample, seed, extraction, completion, code, passed, result, trace, verification
         case taskID = "task_id"
         case nfeUsed = "nfe_used"
         case templateID = "template_id"

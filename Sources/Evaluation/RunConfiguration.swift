@@ -23,6 +23,8 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public var extractionVersion: String
     /// Sandbox profile name and per-program timeout: they decide verdicts.
     public var sandbox: String
+    /// Verified generation (`--attempts N --strategy S`), nil for plain runs (and older run.json).
+    public var attempts: AttemptSettings?
 
     public static let currentExtractionVersion = "extract/1"
 
@@ -45,13 +47,20 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case model, methods, nfe, samples, seed, templates, sandbox
+        case model, methods, nfe, samples, seed, templates, sandbox, attempts
         case suitePath = "suite_path"
         case suiteHash = "suite_hash"
         case taskIDs = "task_ids"
         case methodParameters = "method_parameters"
         case canvasLength = "canvas_length"
         case extractionVersion = "extraction_version"
+    }
+
+    /// This configuration with verified generation set (nil leaves run.json as plain runs write it).
+    public func with(attempts: AttemptSettings?) -> RunConfiguration {
+        var copy = self
+        copy.attempts = attempts
+        return copy
     }
 
     /// Canonical JSON (sorted keys), the input of `hash`.
@@ -88,6 +97,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         compare("prompt templates", templates, other.templates)
         compare("extraction version", extractionVersion, other.extractionVersion)
         compare("sandbox", sandbox, other.sandbox)
+        compare("attempts", attempts?.label ?? "none", other.attempts?.label ?? "none")
         return out
     }
 

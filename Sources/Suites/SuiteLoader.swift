@@ -39,7 +39,8 @@ public struct LoadedSuite: Sendable {
 /// Project format (Examples/suites/README.md): one JSON object per line with `task_id`, `shape`
 /// (`humaneval` or `mbpp`), `prompt`, `entry_point`, `canonical_solution`, and either `test`
 /// (a `check(candidate)` function) or `tests` (assert statements, with optional `setup`), plus
-/// optional `prompt_tests`.
+/// optional `prompt_tests` and `visible_tests` (asserts that may select among attempts; HumanEval
+/// rows may carry `visible_tests` too).
 public enum SuiteLoader {
     public static func load(path: String, mbppSplit: MBPPSplit = .test, includeChallengeTests: Bool = false,
                             onMalformed: MalformedPolicy = .skip) throws -> LoadedSuite {
@@ -122,8 +123,10 @@ public enum SuiteLoader {
                              canonicalSolution: canonical, test: test, promptTests: asserts, source: "evalplus-mbpp")
         }
         guard o["canonical_solution"] != nil else { throw RowError("missing field \"canonical_solution\"") }
-        return SuiteTask(taskID: id, shape: .humanEval, prompt: prompt, entryPoint: entry,
-                         canonicalSolution: canonical, test: test, source: "humaneval")
+        var task = SuiteTask(taskID: id, shape: .humanEval, prompt: prompt, entryPoint: entry,
+                             canonicalSolution: canonical, test: test, source: "humaneval")
+        task.visibleTests = try fields.optionalStrings("visible_tests")
+        return task
     }
 
     static func project(_ f: Fields) throws -> SuiteTask {
@@ -134,12 +137,14 @@ public enum SuiteLoader {
         let test = try f.optionalString("test")
         let tests = try f.optionalStrings("tests")
         guard !test.isEmpty || !tests.isEmpty else { throw RowError("needs \"test\" (check function) or \"tests\" (asserts)") }
-        return SuiteTask(
+        var task = SuiteTask(
             taskID: try f.taskID(), shape: shape, prompt: try f.string("prompt"),
             entryPoint: try f.optionalString("entry_point"), canonicalSolution: try f.optionalString("canonical_solution"),
             test: test, setup: try f.optionalString("setup"), tests: tests,
             promptTests: f.object["prompt_tests"] == nil ? tests : try f.optionalStrings("prompt_tests"),
             source: "project")
+        task.visibleTests = try f.optionalStrings("visible_tests")
+        return task
     }
 
     /// The function MBPP's asserts call: the first `def` of the reference code named in a test.

@@ -28,6 +28,9 @@ public struct SuiteTask: Codable, Sendable, Equatable {
     public var promptTests: [String]
     /// Which file format the task came from (`humaneval`, `mbpp`, `mbpp-sanitized`, `evalplus-mbpp`, `project`).
     public var source: String
+    /// Asserts a user could see (a suite's `visible_tests` field), for selecting among attempts;
+    /// disjoint from the hidden tests that judge the answer. Not part of the task's coding keys.
+    public var visibleTests: [String] = []
 
     public init(taskID: String, shape: Shape, prompt: String, entryPoint: String, canonicalSolution: String,
                 test: String = "", setup: String = "", tests: [String] = [], promptTests: [String] = [],

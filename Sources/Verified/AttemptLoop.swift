@@ -43,6 +43,8 @@ public struct AttemptRecord: Codable, Sendable, Equatable {
     public var nfeUsed: Int
     public var completion: String
     public var verdict: Verdict
+    /// The answer as the model wrote it, before extraction (equal to `completion` when untouched).
+    public var text: String
     /// Visible tests that passed, of `total`.
     public var passed: Int
     public var total: Int
@@ -52,7 +54,7 @@ public struct AttemptRecord: Codable, Sendable, Equatable {
     public var remasked: Int
 
     enum CodingKeys: String, CodingKey {
-        case attempt, kind, seed, completion, verdict, passed, total, message, remasked
+        case attempt, kind, seed, completion, verdict, text, passed, total, message, remasked
         case nfeUsed = "nfe_used"
     }
 }
@@ -164,7 +166,7 @@ public struct AttemptLoop: Sendable {
                        _ result: ExecutionResult, _ remasked: Int, _ total: Int) -> AttemptRecord {
         let passed = result.verdict == .passed ? total : result.tests.filter { $0.kind == "test" && $0.status == "pass" }.count
         return AttemptRecord(attempt: attempt, kind: kind, seed: seed, nfeUsed: draft.nfeUsed,
-                             completion: draft.completion, verdict: result.verdict, passed: passed, total: total,
+                             completion: draft.completion, verdict: result.verdict, text: draft.text, passed: passed, total: total,
                              message: result.verdict == .passed ? "" : result.message, remasked: remasked)
     }
 }

@@ -4,7 +4,9 @@ public struct Draft: Sendable, Equatable {
     public var canvas: [Int]
     /// Index of the first stop id in `canvas` (or G): the answer is `canvas[..<answerEnd]`.
     public var answerEnd: Int
-    /// The answer as text, appended to the code prompt to make the program.
+    /// The answer as the model wrote it (decoded, special tokens dropped).
+    public var text: String
+    /// The answer as run: `text` after code extraction, appended to the code prompt.
     public var completion: String
     /// Forwards this draft took.
     public var nfeUsed: Int
@@ -14,9 +16,10 @@ public struct Draft: Sendable, Equatable {
     public var extractionCut: Int?
 
     public init(canvas: [Int], answerEnd: Int, completion: String, nfeUsed: Int, tokenLines: [Int],
-                extractionCut: Int? = nil) {
+                extractionCut: Int? = nil, text: String? = nil) {
         self.canvas = canvas
         self.answerEnd = answerEnd
+        self.text = text ?? completion
         self.completion = completion
         self.nfeUsed = nfeUsed
         self.tokenLines = tokenLines

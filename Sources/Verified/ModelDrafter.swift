@@ -69,6 +69,6 @@ public struct ModelDrafter: Drafter {
             }
         }
         return Draft(canvas: result.canvas, answerEnd: result.answerEnd, completion: completion,
-                     nfeUsed: result.trace.nfeUsed, tokenLines: lines, extractionCut: cut)
+                     nfeUsed: result.trace.nfeUsed, tokenLines: lines, extractionCut: cut, text: text)
     }
 }

@@ -14,11 +14,12 @@ public struct VisibleTests: Sendable, Equatable, Codable {
         self.asserts = asserts
     }
 
-    /// The `>>>` examples of the last function defined in `prompt` (the one being completed).
-    /// A prompt that does not parse as Python contributes none.
-    public init(docstringOf prompt: String, asserts: [String] = []) {
+    /// The `>>>` examples of `entryPoint` in `prompt`, or of the last function it defines (the
+    /// one being completed). A prompt that does not parse as Python contributes none.
+    public init(docstringOf prompt: String, entryPoint: String = "", asserts: [String] = []) {
         var examples: [DoctestExample] = []
-        if let file = try? PythonFile(text: prompt, path: "<prompt>"), let name = file.qualifiedNames.last,
+        if let file = try? PythonFile(text: prompt, path: "<prompt>"),
+           let name = file.qualifiedNames.contains(entryPoint) ? entryPoint : file.qualifiedNames.last,
            let function = try? file.function(named: name) {
             examples = function.doctestExamples
         }

@@ -6,6 +6,7 @@ import Inference
 import ModelFiles
 import Suites
 import Tokenization
+import Verified
 
 /// `tolerator eval`: methods × NFE budgets × samples on a suite, verified in the sandbox,
 /// journaled as it goes (resumable), reported as JSON, Markdown and one HTML file.
@@ -88,6 +89,15 @@ struct Eval: ParsableCommand {
     @Flag(help: "Resume the run in --out (re-running into the same folder resumes anyway; this only insists that it exists).")
     var resume = false
 
+    @Option(help: ArgumentHelp(
+        "Verified generation: up to N attempts per sample, the first that passes the task's visible tests "
+            + "(docstring >>> examples, a suite's visible_tests, MBPP prompt asserts) is the answer, judged by the hidden tests.",
+        discussion: "Reports show plain pass@1 (attempt 1) beside verified pass@1 and the forwards it took. 1: plain generation."))
+    var attempts = 1
+
+    @Option(help: "With --attempts: resample (a new seed) or repair (re-mask where the failure points, then refine).")
+    var strategy: AttemptStrategy = .resample
+
     @OptionGroup var sandbox: SandboxOptions
     @OptionGroup var special: SpecialTokenOptions
 
@@ -95,6 +105,8 @@ struct Eval: ParsableCommand {
         try sandbox.validateSandbox()
         guard model == nil || replay == nil else { throw ValidationError("give --model or --replay, not both") }
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
+        guard (1...64).contains(attempts) else { throw ValidationError("--attempts must be between 1 and 64") }
+        if attempts > 1 && replay != nil { throw ValidationError("--attempts needs a model to draft with, not --replay") }
         if let canvas, canvas < 1 { throw ValidationError("--canvas must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard lanes >= 1 else { throw ValidationError("--lanes must be at least 1") }
@@ -198,7 +210,8 @@ struct Eval: ParsableCommand {
             FileHandle.standardError.write(Data("warning: sandbox profile \(verifier.profile.name) has no filesystem or network isolation\n".utf8))
         }
         let plan = EvalPlan(tasks: loaded.tasks, methods: methodNames, nfe: try budgets(), samples: samples, seed: seed,
-                            templates: templates, chat: chat)
+                            templates: templates, chat: chat,
+                            attempts: attempts > 1 ? AttemptSettings(attempts: attempts, strategy: strategy) : nil)
         let configuration = try plan.configuration(suite: loaded, generator: generator, verifier: verifier)
         let runner = EvalRunner(
             plan: plan, generator: generator, verifier: verifier, folder: RunFolder(outFolder),
@@ -216,6 +229,13 @@ struct Eval: ParsableCommand {
                 return "T=\(t) " + (p.map { String(format: "%.1f%%", $0 * 100) } ?? "–")
             }
             print("\(method): pass@1 " + cells.joined(separator: ", "))
+            if let settings = plan.attempts {
+                let verified = plan.nfe.map { t -> String in
+                    guard let cell = report.cell(method: method, nfe: t), let v = cell.verifiedPassAt1 else { return "T=\(t) –" }
+                    return "T=\(t) " + String(format: "%.1f%% (%.0f NFE)", v * 100, cell.meanVerifiedNFE ?? 0)
+                }
+                print("\(method): verified pass@1, \(settings.label): " + verified.joined(separator: ", "))
+            }
         }
         for group in report.groupNames {
             for method in methodNames {

@@ -21,7 +21,7 @@ import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tasks import build_test, sample_task, verify  # noqa: E402
+from tasks import build_test, build_visible_tests, sample_task, verify  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -33,9 +33,11 @@ def suite(rng, n, heldout_combos, exclude, prefix):
         if t["prompt"] in exclude or t["prompt"] in seen:
             continue
         seen.add(t["prompt"])
-        out.append(dict(task_id=f"{prefix}/{len(out)}", prompt=t["prompt"],
-                        canonical_solution="\n".join(t["body"]) + "\n", test=build_test(t, rng),
-                        entry_point=t["entry_point"], combo="/".join(str(x) for x in t["combo"])))
+        rec = dict(task_id=f"{prefix}/{len(out)}", prompt=t["prompt"],
+                   canonical_solution="\n".join(t["body"]) + "\n", test=build_test(t, rng),
+                   entry_point=t["entry_point"], combo="/".join(str(x) for x in t["combo"]))
+        rec["visible_tests"] = build_visible_tests(t, rec["task_id"], rec["test"])
+        out.append(rec)
     return out
 
 

@@ -703,9 +703,30 @@ def build_test(task, rng):
     return "\n".join(lines) + "\n"
 
 
+def build_visible_tests(task, task_id, hidden, n=2):
+    """Up to n asserts a user could be shown (`visible_tests`), for selecting among attempts:
+    inputs from the task's own generator with a separate RNG seeded by the task id (so drawing
+    them leaves every other task and hidden test as it was), never a call the hidden test makes."""
+    rng = random.Random(f"visible/{task_id}")
+    out, seen = [], set()
+    for _ in range(5):
+        ins = task["inputs"](rng)
+        outs = run_reference(task["prompt"], task["body"], task["entry_point"], ins)
+        for inp, res in zip(ins, outs):
+            call = ", ".join(repr(x) for x in inp)
+            line = f"assert {task['entry_point']}({call}) == {res!r}"
+            if f"candidate({call})" in hidden or call in seen:
+                continue
+            seen.add(call)
+            out.append(line)
+            if len(out) == n:
+                return out
+    return out
+
+
 def verify(record, timeout=10):
     src = record["prompt"] + record["canonical_solution"] + "\n" + record["test"] + \
-        f"\ncheck({record['entry_point']})\n"
+        f"\ncheck({record['entry_point']})\n" + "".join(a + "\n" for a in record.get("visible_tests", []))
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as fh:
         fh.write(src)
         path = fh.name
@@ -726,6 +747,7 @@ def heldout_suite(rng, n, heldout_combos, exclude, prefix):
         rec = dict(task_id=f"{prefix}/{len(out)}", prompt=t["prompt"],
                    canonical_solution="\n".join(t["body"]) + "\n", test=build_test(t, rng),
                    entry_point=t["entry_point"], combo="/".join(str(x) for x in t["combo"]))
+        rec["visible_tests"] = build_visible_tests(t, rec["task_id"], rec["test"])
         out.append(rec)
     return out
 
