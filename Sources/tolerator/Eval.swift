@@ -37,28 +37,28 @@ struct Eval: ParsableCommand {
     @Option(help: "Decoding methods, comma-separated: vanilla, tolerator, remdm, rcr.")
     var methods = "vanilla,tolerator"
 
-    @Option(help: ArgumentHelp("NFE budgets T, comma-separated.", valueName: "t,t,..."))
+    @Option(parsing: .unconditional, help: ArgumentHelp("NFE budgets T, comma-separated.", valueName: "t,t,..."))
     var nfe = "32"
 
-    @Option(help: "Samples per task, method and budget (pass@k needs n ≥ k).")
+    @Option(parsing: .unconditional, help: "Samples per task, method and budget (pass@k needs n ≥ k).")
     var samples = 1
 
-    @Option(help: "Run seed; each sample's seed derives from it and the sample's key.")
+    @Option(parsing: .unconditional, help: "Run seed; each sample's seed derives from it and the sample's key.")
     var seed: UInt64 = 0
 
-    @Option(help: "Evaluate only the first N tasks.")
+    @Option(parsing: .unconditional, help: "Evaluate only the first N tasks.")
     var limit: Int?
 
     @Option(help: "Output folder (default: eval-<suite name>).")
     var out: String?
 
-    @Option(help: "Canvas length G (generated tokens). Default: the model folder's generation_config.json canvas_length (64 for the embedded model), else 256.")
+    @Option(parsing: .unconditional, help: "Canvas length G (generated tokens). Default: the model folder's generation_config.json canvas_length (64 for the embedded model), else 256.")
     var canvas: Int?
 
-    @Option(help: "Compute threads for the forward pass (per lane).")
+    @Option(parsing: .unconditional, help: "Compute threads for the forward pass (per lane).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: ArgumentHelp(
+    @Option(parsing: .unconditional, help: ArgumentHelp(
         "Samples generated at once, each lane with its own copy of the model. For small models a lane per core "
             + "with --threads 1 beats one lane with every core (outputs are the same either way).",
         valueName: "n"))
@@ -94,12 +94,12 @@ struct Eval: ParsableCommand {
     func validate() throws {
         try sandbox.validateSandbox()
         guard model == nil || replay == nil else { throw ValidationError("give --model or --replay, not both") }
-        guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
-        if let canvas, canvas < 1 { throw ValidationError("--canvas must be at least 1") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        guard lanes >= 1 else { throw ValidationError("--lanes must be at least 1") }
+        try OptionRange.check("--samples", samples, in: OptionRange.samples)
+        try OptionRange.check("--canvas", canvas, in: OptionRange.tokens)
+        try OptionRange.check("--threads", threads, in: OptionRange.threads)
+        try OptionRange.check("--lanes", lanes, in: OptionRange.lanes)
         if lanes > 1 && replay != nil { throw ValidationError("--lanes applies to a model, not to --replay") }
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        try OptionRange.check("--limit", limit, in: OptionRange.limit)
         _ = try budgets()
         _ = try methodList()
         guard MalformedPolicy(rawValue: onMalformed) != nil else { throw ValidationError("--on-malformed must be skip or fail") }
@@ -110,9 +110,9 @@ struct Eval: ParsableCommand {
 
     func budgets() throws -> [Int] {
         let list = nfe.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        let values = list.compactMap { Int($0) }.filter { $0 >= 1 }
+        let values = list.compactMap { Int($0) }.filter(OptionRange.nfe.contains)
         guard values.count == list.count, !values.isEmpty, Set(values).count == values.count else {
-            throw ValidationError("--nfe must be distinct positive integers, comma-separated (got \(nfe))")
+            throw ValidationError("--nfe must be distinct integers in \(OptionRange.nfe.lowerBound)...\(OptionRange.nfe.upperBound), comma-separated (got \(nfe))")
         }
         return values
     }

@@ -44,7 +44,7 @@ struct Generate: ParsableCommand {
 
     @OptionGroup var special: SpecialTokenOptions
 
-    @Option(help: "Compute threads.")
+    @Option(parsing: .unconditional, help: "Compute threads.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "Print TOLERATOR's fill-up draft and a token diff against the final answer.")
@@ -55,7 +55,7 @@ struct Generate: ParsableCommand {
 
     func validate() throws {
         guard (input == nil) != (file == nil) else { throw ValidationError("give the request as an argument or with --file, not both") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        try OptionRange.check("--threads", threads, in: OptionRange.threads)
     }
 
     func run() throws {

@@ -5,23 +5,36 @@ import Tokenization
 
 /// Special-id overrides shared by every command that opens a model.
 struct SpecialTokenOptions: ParsableArguments {
-    @Option(name: .customLong("mask-id"), help: "Override the mask token id from the model files.")
+    @Option(name: .customLong("mask-id"), parsing: .unconditional, help: "Override the mask token id from the model files.")
     var maskID: Int?
 
-    @Option(name: .customLong("stop-ids"),
+    @Option(name: .customLong("stop-ids"), parsing: .unconditional,
             help: ArgumentHelp("Override the stop ids (comma-separated) that end an answer.", valueName: "ids"),
             transform: parseIDList)
     var stopIDs: [Int]?
+
+    func validate() throws {
+        try OptionRange.check("--mask-id", maskID, in: OptionRange.tokenID)
+    }
 
     var overrides: SpecialTokenOverrides { SpecialTokenOverrides(maskID: maskID, stopIDs: stopIDs) }
 }
 
 /// "1,2, 3" → [1, 2, 3]; anything else is a usage error naming the bad item.
 func parseIDList(_ text: String) throws -> [Int] {
+    try parseIndexList(text, noun: "a token id")
+}
+
+/// `--positions`: the same list, named as positions in its error.
+func parsePositionList(_ text: String) throws -> [Int] {
+    try parseIndexList(text, noun: "a position")
+}
+
+private func parseIndexList(_ text: String, noun: String) throws -> [Int] {
     try text.split(separator: ",").map { item in
         let trimmed = item.trimmingCharacters(in: .whitespaces)
-        guard let value = Int(trimmed), value >= 0 else {
-            throw ValidationError("'\(trimmed)' is not a token id (a non-negative integer)")
+        guard let value = Int(trimmed), OptionRange.tokenID.contains(value) else {
+            throw ValidationError("'\(trimmed)' is not \(noun) (an integer in \(OptionRange.tokenID.lowerBound)...\(OptionRange.tokenID.upperBound))")
         }
         return value
     }

@@ -39,7 +39,7 @@ struct ProposeCommand: AsyncParsableCommand {
     @Flag(help: "Verify with the examples of the function's docstring.")
     var doctest = false
 
-    @Option(help: "Candidates to try before giving up.")
+    @Option(parsing: .unconditional, help: "Candidates to try before giving up.")
     var attempts = 4
 
     @Option(help: "Branch to create (default: tolerator/<function>).")
@@ -74,7 +74,7 @@ struct ProposeCommand: AsyncParsableCommand {
     @Option(help: "Model folder. Default: the embedded minicode model.")
     var model: String?
 
-    @Option(help: "Compute threads for the model.")
+    @Option(parsing: .unconditional, help: "Compute threads for the model.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
     @OptionGroup var sandbox: SandboxOptions
@@ -84,7 +84,8 @@ struct ProposeCommand: AsyncParsableCommand {
     @OptionGroup var special: SpecialTokenOptions
 
     func validate() throws {
-        if attempts < 1 { throw ValidationError("--attempts must be at least 1") }
+        try OptionRange.check("--attempts", attempts, in: OptionRange.attempts)
+        try OptionRange.check("--threads", threads, in: OptionRange.threads)
         if patchOnly && patch == nil { throw ValidationError("--patch-only needs --patch FILE") }
         if tests.isEmpty && !doctest {
             throw ValidationError("give --tests PATH or --doctest: propose commits only verified code")
