@@ -160,6 +160,9 @@ struct Eval: ParsableCommand {
         if resume, !FileManager.default.fileExists(atPath: RunFolder(outFolder).configurationPath) {
             throw ValidationError("--resume: \(outFolder.path) holds no run to resume")
         }
+        // Before the model loads: a folder of the user's files or one another eval holds is refused now.
+        let folderLock = try RunFolder(outFolder).claim()
+        defer { folderLock.release() }
         let methodNames = try methodList()
 
         let generator: any Generator
@@ -204,6 +207,7 @@ struct Eval: ParsableCommand {
             plan: plan, generator: generator, verifier: verifier, folder: RunFolder(outFolder),
             configuration: configuration, workers: sandbox.workers ?? ProcessInfo.processInfo.activeProcessorCount,
             progress: ProgressReporter(), extraGenerators: extraGenerators)
+        runner.folderLock = folderLock
         print("suite: \(suitePath) (\(loaded.tasks.count) tasks), \(plan.keys.count) samples planned -> \(outFolder.path)")
         fflush(nil)  // stdout before the progress lines on stderr
         let outcome = try runner.run()

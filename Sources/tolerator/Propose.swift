@@ -87,6 +87,8 @@ struct ProposeCommand: AsyncParsableCommand {
         try OptionRange.check("--attempts", attempts, in: OptionRange.attempts)
         try OptionRange.check("--threads", threads, in: OptionRange.threads)
         if patchOnly && patch == nil { throw ValidationError("--patch-only needs --patch FILE") }
+        // Checked before the branch or the commit is made, so a bad path leaves nothing behind.
+        if let patch { try OutputFile.check(patch, flag: "--patch", inputs: candidates.map { [("--candidates", $0)] } ?? []) }
         if tests.isEmpty && !doctest {
             throw ValidationError("give --tests PATH or --doctest: propose commits only verified code")
         }
