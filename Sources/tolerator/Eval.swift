@@ -102,6 +102,7 @@ struct Eval: ParsableCommand {
         try OptionRange.check("--limit", limit, in: OptionRange.limit)
         _ = try budgets()
         _ = try methodList()
+        _ = try parseMethodOptions()
         guard MalformedPolicy(rawValue: onMalformed) != nil else { throw ValidationError("--on-malformed must be skip or fail") }
         guard MBPPSplit(rawValue: mbppSplit) != nil else { throw ValidationError("--mbpp-split must be test, prompt, validation, train or all") }
         guard ["auto", "completion", "instruct"].contains(promptStyle) else { throw ValidationError("--prompt-style must be auto, completion or instruct") }
@@ -256,7 +257,7 @@ struct Eval: ParsableCommand {
         let chat = try Self.hasOwnChatTemplate(directory)
             ? ChatTemplate.family(forModelDirectory: directory).map { try ChatTemplate.named($0) } : nil
         let generator = DiffusionGenerator(
-            model: model, tokenizer: tokenizer, methods: methods, canvasLength: loaded.canvasLength(canvas), maskID: maskID,
+            model: model, tokenizer: tokenizer, methods: methods, canvasLength: try loaded.canvasLength(canvas), maskID: maskID,
             stopIDs: folder.config.specialTokens.stopIDs, identity: Self.modelIdentity(directory))
         return (generator, chat)
     }
@@ -268,24 +269,55 @@ struct Eval: ParsableCommand {
         return config["chat_template"] != nil && !(config["chat_template"] is NSNull)
     }
 
-    /// `{method: options}` from --method-options (inline JSON or a file).
+    /// `{method: options}` from --method-options (inline JSON or a file); errors name the file
+    /// or the method and field.
     func parseMethodOptions() throws -> [String: DecodingMethod] {
         guard let methodOptions else { return [:] }
-        let data = FileManager.default.fileExists(atPath: methodOptions)
-            ? (FileManager.default.contents(atPath: methodOptions) ?? Data()) : Data(methodOptions.utf8)
+        let data: Data
+        let label: String
+        if FileManager.default.fileExists(atPath: methodOptions) {
+            guard let contents = FileManager.default.contents(atPath: methodOptions) else {
+                throw ValidationError("--method-options \(methodOptions): \(FileProblem.reason(reading: methodOptions))")
+            }
+            (data, label) = (contents, "--method-options \(methodOptions)")
+        } else if methodOptions.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{") {
+            (data, label) = (Data(methodOptions.utf8), "--method-options")
+        } else {
+            throw ValidationError("--method-options \(methodOptions): no such file, and not a JSON object")
+        }
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw ValidationError("--method-options must be a JSON object {method: options}")
+            throw ValidationError("\(label): not a JSON object {method: options}")
         }
         var result: [String: DecodingMethod] = [:]
-        for (name, options) in object {
-            let wrapped = try JSONSerialization.data(withJSONObject: ["name": name, "options": options])
+        for name in object.keys.sorted() {
+            guard ["vanilla", "tolerator", "remdm", "rcr"].contains(name) else {
+                throw ValidationError("\(label): unknown method \(name): expected vanilla, tolerator, remdm or rcr")
+            }
+            let wrapped = try JSONSerialization.data(withJSONObject: ["name": name, "options": object[name]!])
             do {
                 result[name] = try JSONDecoder().decode(DecodingMethod.self, from: wrapped)
-            } catch {
-                throw ValidationError("--method-options: \(name): \(error)")
+            } catch let error as DecodingError {
+                throw ValidationError("\(label): \(name): \(Self.describe(error))")
             }
         }
         return result
+    }
+
+    /// A DecodingError in words, naming the field (as a dotted path inside the method's options).
+    static func describe(_ error: DecodingError) -> String {
+        func field(_ path: [CodingKey]) -> String {
+            let names = path.map { $0.intValue.map(String.init) ?? $0.stringValue }
+            return (names.first == "options" ? names.dropFirst() : names[...]).joined(separator: ".")
+        }
+        switch error {
+        case let .keyNotFound(key, context): return "missing field \(field(context.codingPath + [key]))"
+        case let .typeMismatch(type, context): return "field \(field(context.codingPath)) must be a \(type)"
+        case let .valueNotFound(type, context): return "field \(field(context.codingPath)) must be a \(type), not null"
+        case let .dataCorrupted(context):
+            let name = field(context.codingPath)
+            return (name.isEmpty ? "" : "field \(name): ") + context.debugDescription
+        @unknown default: return "\(error)"
+        }
     }
 
     /// Path, config.json fingerprint and weight file sizes: cheap, and changes when the model does.

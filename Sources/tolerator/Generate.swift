@@ -54,7 +54,10 @@ struct Generate: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (input == nil) != (file == nil) else { throw ValidationError("give the request as an argument or with --file, not both") }
+        if input == nil && file == nil {
+            throw ValidationError("nothing to generate from: give the request or code as an argument (tolerator generate \"...\") or with --file FILE")
+        }
+        if input != nil && file != nil { throw ValidationError("give the request as an argument or with --file, not both") }
         try OptionRange.check("--threads", threads, in: OptionRange.threads)
     }
 
@@ -72,11 +75,11 @@ struct Generate: ParsableCommand {
         let maskID = try loaded.requireMaskID()
         let prompt = try PromptBuilder(tokenizer: tokenizer, chatFamily: loaded.chatTemplateFamily)
             .build(text, mode: mode)
-        let request = DecodingRequest(prompt: prompt.ids, canvasLength: loaded.canvasLength(decoding.canvas), nfe: decoding.nfe,
+        let request = DecodingRequest(prompt: prompt.ids, canvasLength: try loaded.canvasLength(decoding.canvas), nfe: decoding.nfe,
                                       seed: decoding.seed, maskId: maskID, stopIds: config.specialTokens.stopIDs)
         let decoder = DiffusionDecoder(method: decoding.decodingMethod(family: config.family))
         let transformer = try TransformerModel(folder: loaded.folder, threads: threads)
-        try decoder.validate(request, vocabularySize: transformer.vocabularySize)
+        try decoder.validate(request, vocabularySize: transformer.vocabularySize, maxSequenceLength: transformer.maxSequenceLength)
 
         let progress = ProgressLine(enabled: !json && isatty(STDERR_FILENO) == 1)
         let result = try decoder.decode(transformer, request) { step in

@@ -46,16 +46,20 @@ struct LoadedModelFiles {
     let folder: ModelFolder
 
     /// `--canvas` when given, else the folder's `generation_config.json` `canvas_length` (a key
-    /// this project writes for its models), else 256.
-    func canvasLength(_ given: Int?) -> Int {
+    /// this project writes for its models), else 256. A `canvas_length` that is there but not a
+    /// token count in range is an error naming the file, not a silent 256.
+    func canvasLength(_ given: Int?) throws -> Int {
         if let given { return given }
         let url = folder.directory.appendingPathComponent("generation_config.json")
-        if let data = try? Data(contentsOf: url),
-           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-           let value = object["canvas_length"] as? Int, value >= 1 {
-            return value
+        guard let data = try? Data(contentsOf: url),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let value = object["canvas_length"]
+        else { return 256 }
+        guard let count = value as? Int, OptionRange.tokens.contains(count) else {
+            throw ValidationError("\(url.path): canvas_length must be an integer in \(OptionRange.tokens.lowerBound)..."
+                + "\(OptionRange.tokens.upperBound) (got \(value)); fix it or pass --canvas")
         }
-        return 256
+        return count
     }
     let tokenizer: Tokenizer?
     /// Why the tokenizer is missing, for commands that can run without one.

@@ -3,6 +3,7 @@ import Foundation
 import Propose
 import PythonSource
 import Sandbox
+import Suites
 
 struct ProposeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -126,7 +127,12 @@ struct ProposeCommand: AsyncParsableCommand {
         guard let candidates else {
             return try ModelCandidateSource(modelPath: model, special: special, decoding: decoding, threads: threads)
         }
-        let text = try String(contentsOfFile: candidates, encoding: .utf8)
+        guard let data = FileManager.default.contents(atPath: candidates) else {
+            throw ValidationError("--candidates \(candidates): \(FileProblem.reason(reading: candidates))")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ValidationError("--candidates \(candidates): not UTF-8 text")
+        }
         let listed = ListedCandidates(fileText: text)
         if listed.bodies.isEmpty { throw ValidationError("\(candidates) holds no candidate bodies") }
         return listed

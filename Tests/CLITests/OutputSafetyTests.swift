@@ -104,3 +104,4 @@ import Glibc
         #expect(try repo.git("for-each-ref", "refs/heads/tolerator").isEmpty)
     }
 }
+
