@@ -16,6 +16,8 @@ public enum DecoderError: Error, Equatable, CustomStringConvertible, Sendable {
     case modelShapeMismatch(expectedRows: Int, gotRows: Int, expectedVocabulary: Int, gotVocabulary: Int)
     /// A logits row with NaN/+inf, or with every entry −inf.
     case nonFiniteLogits(position: Int)
+    /// Prompt + canvas is longer than the model's maximum sequence length.
+    case sequenceTooLong(prompt: Int, canvas: Int, maximum: Int)
 
     public var description: String {
         switch self {
@@ -35,6 +37,9 @@ public enum DecoderError: Error, Equatable, CustomStringConvertible, Sendable {
             return "model returned \(gr) rows × \(gv) logits, expected \(er) rows × \(ev)"
         case let .nonFiniteLogits(position):
             return "logits for sequence position \(position) are NaN, +inf or all −inf"
+        case let .sequenceTooLong(prompt, canvas, maximum):
+            return "prompt (\(prompt) tokens) + canvas (\(canvas)) = \(prompt + canvas) tokens is more than the model's "
+                + "maximum sequence length \(maximum); shorten the input or lower --canvas"
         }
     }
 }

@@ -32,9 +32,13 @@ public struct DiffusionDecoder: Sendable {
         self.method = method
     }
 
-    /// Checks the request and options against the spec's usage rules without running anything.
-    public func validate(_ request: DecodingRequest, vocabularySize: Int) throws {
+    /// Checks the request and options against the spec's usage rules without running anything;
+    /// with `maxSequenceLength`, also that prompt + canvas fits the model.
+    public func validate(_ request: DecodingRequest, vocabularySize: Int, maxSequenceLength: Int? = nil) throws {
         try Validation.check(request, vocabularySize: vocabularySize)
+        if let maximum = maxSequenceLength, request.prompt.count + request.canvasLength > maximum {
+            throw DecoderError.sequenceTooLong(prompt: request.prompt.count, canvas: request.canvasLength, maximum: maximum)
+        }
         try Validation.check(method, canvasLength: request.canvasLength, nfe: request.nfe)
     }
 
@@ -47,7 +51,7 @@ public struct DiffusionDecoder: Sendable {
     /// `observer` sees every step's rows as the sampler does (tests only).
     func decode(_ model: any LogitsModel, _ request: DecodingRequest,
                 progress: ((DecodingProgress) -> Void)?, observer: ((LogitRows) -> Void)?) throws -> DecodingResult {
-        try validate(request, vocabularySize: model.vocabularySize)
+        try validate(request, vocabularySize: model.vocabularySize, maxSequenceLength: model.maxSequenceLength)
         let t = request.nfe
         var trace = DecodingTrace(
             method: method, promptLength: request.prompt.count, canvasLength: request.canvasLength,

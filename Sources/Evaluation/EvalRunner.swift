@@ -85,6 +85,9 @@ public final class EvalRunner {
     /// Programs verified at once.
     public let workers: Int
     public let progress: ProgressReporter?
+    /// The folder's lock when the caller took it already (to hold it past `run`, through the
+    /// reports); otherwise `run` takes it.
+    public var folderLock: RunFolderLock?
 
     public init(plan: EvalPlan, generator: any Generator, verifier: any Verifier, folder: RunFolder,
                 configuration: RunConfiguration, workers: Int, progress: ProgressReporter? = nil,
@@ -100,6 +103,8 @@ public final class EvalRunner {
     }
 
     public func run() throws -> EvalOutcome {
+        let lock = try folderLock ?? folder.claim()
+        defer { withExtendedLifetime(lock) {} }
         _ = try folder.prepare(configuration)
         let journal = try Journal(path: folder.journalPath)
         let keys = plan.keys

@@ -7,6 +7,10 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable {
     case configurationChanged(folder: String, differences: [String])
     case unreadableRun(path: String, reason: String)
     case unwritable(path: String, reason: String)
+    /// An output folder with files but no run.json: eval would overwrite `overwritten`.
+    case notARunFolder(folder: String, overwritten: [String], others: [String])
+    /// Another eval holds the folder's lock.
+    case folderInUse(folder: String)
     case unknownMethod(String)
     case noTasks(suite: String)
     case malformedSuite(issues: [String])
@@ -26,6 +30,14 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable {
                 + "\nUse another --out folder, or delete \(folder) to start over."
         case .unreadableRun(let path, let reason): return "\(path): cannot read the run (\(reason))"
         case .unwritable(let path, let reason): return "\(path): cannot write (\(reason))"
+        case .notARunFolder(let folder, let overwritten, let others):
+            let listed = (overwritten + others).prefix(6).joined(separator: ", ") + (overwritten.count + others.count > 6 ? ", ..." : "")
+            return "\(folder) holds files but no run.json, so it is not a tolerator eval folder ("
+                + (overwritten.isEmpty ? "it holds \(listed)" : "eval would overwrite \(overwritten.joined(separator: ", "))")
+                + "); refusing to write there. Choose an empty or new --out."
+        case .folderInUse(let folder):
+            return "\(folder) is in use by another tolerator eval (it holds the lock on \(RunFolder.lockFileName)); "
+                + "wait for it to finish or choose another --out"
         case .unknownMethod(let name): return "unknown method \(name.debugDescription): expected vanilla, tolerator, remdm or rcr"
         case .noTasks(let suite): return "\(suite): no tasks to evaluate"
         case .malformedSuite(let issues): return "malformed suite lines:\n" + issues.map { "  " + $0 }.joined(separator: "\n")

@@ -70,19 +70,31 @@ final class Journal: @unchecked Sendable {
         }
     }
 
-    /// Appends one row and makes it durable before returning.
+    /// `write(2)`; tests substitute a failing one.
+    var writeBytes: (Int32, UnsafeRawPointer, Int) -> Int = { write($0, $1, $2) }
+
+    /// Appends one row, whole or not at all, and makes it durable before returning. The line is
+    /// one buffer handed to one `write` (a regular file takes it whole unless the disk is full
+    /// or a quota is hit); when a write fails part way (ENOSPC), the file is cut back to where
+    /// the line began, so no torn line is ever left behind.
     func append(_ row: ResultRow) throws {
         var line = try encoder.encode(row)
         line.append(UInt8(ascii: "\n"))
         lock.lock()
         defer { lock.unlock() }
+        let start = lseek(descriptor, 0, SEEK_END)
+        guard start >= 0 else {
+            throw EvaluationError.unwritable(path: path, reason: "lseek: \(String(cString: strerror(errno)))")
+        }
         try line.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw EvaluationError.unwritable(path: path, reason: String(cString: strerror(errno)))
+                let written = writeBytes(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written <= 0 {
+                    let code = written == 0 ? ENOSPC : errno
+                    if code == EINTR { continue }
+                    _ = ftruncate(descriptor, start)
+                    throw EvaluationError.unwritable(path: path, reason: String(cString: strerror(code)))
                 }
                 offset += written
             }

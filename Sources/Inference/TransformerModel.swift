@@ -12,6 +12,8 @@ public final class TransformerModel: LogitsModel, @unchecked Sendable {
     public let config: ModelConfig
     public let threads: Int
     public var vocabularySize: Int { config.vocabularySize }
+    /// config.json's max_sequence_length / max_position_embeddings.
+    public var maxSequenceLength: Int? { config.maxPositions }
 
     let weights: TransformerWeights
     private let checkpoint: Checkpoint?

@@ -10,6 +10,13 @@ public protocol LogitsModel {
     /// One forward pass over `tokens` (prompt and canvas, masks included) returning the
     /// rows for `positions`, in the order given. Positions are indices into `tokens`.
     func logits(tokens: [Int], positions: [Int]) throws -> LogitRows
+
+    /// The longest sequence (prompt + canvas) the model was made for; nil when unknown.
+    var maxSequenceLength: Int? { get }
+}
+
+extension LogitsModel {
+    public var maxSequenceLength: Int? { nil }
 }
 
 /// A dense `positions.count × vocabularySize` block of float32 logits, row-major.

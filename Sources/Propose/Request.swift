@@ -56,7 +56,11 @@ public struct ProposeRequest: Sendable {
         self.function = function
     }
 
-    public var branchName: String { branch ?? "tolerator/" + function }
+    /// The short branch name: `--branch refs/heads/x` means branch `x` (never refs/heads/refs/heads/x).
+    public var branchName: String {
+        guard let branch else { return "tolerator/" + function }
+        return branch.hasPrefix("refs/heads/") ? String(branch.dropFirst("refs/heads/".count)) : branch
+    }
 }
 
 import Foundation

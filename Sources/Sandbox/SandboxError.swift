@@ -8,6 +8,8 @@ public enum SandboxError: Error, CustomStringConvertible, Equatable {
     case interpreterUnusable(path: String, reason: String)
     case spawnFailed(stage: String, errno: Int32)
     case harnessUnreadable(path: String, reason: String)
+    /// The harness cache directory exists but another user could change what runs in the sandbox.
+    case harnessCacheUnsafe(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,9 @@ public enum SandboxError: Error, CustomStringConvertible, Equatable {
         case .interpreterUnusable(let path, let reason): return "interpreter \(path) is unusable in the sandbox: \(reason)"
         case .spawnFailed(let stage, let errno): return "could not start the sandbox (\(stage) failed, errno \(errno))"
         case .harnessUnreadable(let path, let reason): return "harness \(path): \(reason)"
+        case .harnessCacheUnsafe(let path, let reason):
+            return "harness cache \(path) \(reason); refusing to run a harness from it. Remove it (tolerator recreates it) "
+                + "or set XDG_CACHE_HOME to a directory of your own"
         }
     }
 }

@@ -32,7 +32,7 @@ enum JSONLines {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw SuiteError.unreadable(path: path, reason: error.localizedDescription)
+            throw SuiteError.unreadable(path: path, reason: FileProblem.reason(reading: path))
         }
         let decoder = JSONDecoder()
         var items: [(line: Int, value: T)] = []

@@ -31,7 +31,7 @@ enum SuiteBytes {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw SuiteError.unreadable(path: path, reason: error.localizedDescription)
+            throw SuiteError.unreadable(path: path, reason: FileProblem.reason(reading: path))
         }
         guard data.count >= 2, data[data.startIndex] == 0x1F, data[data.startIndex + 1] == 0x8B else { return data }
         return try gunzip(path: path)

@@ -23,25 +23,27 @@ struct BenchDecode: ParsableCommand {
     @Option(help: "Methods, comma-separated.")
     var methods = "vanilla,tolerator"
 
-    @Option(help: "Prompt tokens.")
+    @Option(parsing: .unconditional, help: "Prompt tokens.")
     var prompt = 32
 
-    @Option(help: "Canvas length G.")
+    @Option(parsing: .unconditional, help: "Canvas length G.")
     var canvas = 256
 
-    @Option(help: "Forward budget T per method.")
+    @Option(parsing: .unconditional, help: "Forward budget T per method.")
     var nfe = 8
 
-    @Option(help: "Sampling temperature (vanilla; tolerator's fill-up uses its own default 0.5).")
+    @Option(parsing: .unconditional, help: "Sampling temperature (vanilla; tolerator's fill-up uses its own default 0.5).")
     var temperature: Double = 0
 
-    @Option(help: "Compute threads.")
+    @Option(parsing: .unconditional, help: "Compute threads.")
     var threads = 2
 
     func validate() throws {
-        guard prompt >= 1, canvas >= 1, nfe >= 1, threads >= 1 else {
-            throw ValidationError("--prompt, --canvas, --nfe and --threads must be at least 1")
-        }
+        try OptionRange.check("--prompt", prompt, in: OptionRange.tokens)
+        try OptionRange.check("--canvas", canvas, in: OptionRange.tokens)
+        try OptionRange.check("--nfe", nfe, in: OptionRange.nfe)
+        try OptionRange.check("--temperature", temperature, in: OptionRange.temperature)
+        try OptionRange.check("--threads", threads, in: OptionRange.threads)
     }
 
     func run() throws {

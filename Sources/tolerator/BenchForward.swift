@@ -18,22 +18,22 @@ struct BenchForward: ParsableCommand {
     @Option(help: "Model shape.")
     var shape = "qwen2.5-0.5b"
 
-    @Option(help: "Sequence length (prompt + canvas).")
+    @Option(parsing: .unconditional, help: "Sequence length (prompt + canvas).")
     var length = 512
 
-    @Option(help: "LM-head rows per forward: the last N positions (default: all).")
+    @Option(parsing: .unconditional, help: "LM-head rows per forward: the last N positions (default: all).")
     var rows: Int?
 
-    @Option(help: "Compute threads (OpenBLAS threads and attention workers).")
+    @Option(parsing: .unconditional, help: "Compute threads (OpenBLAS threads and attention workers).")
     var threads = 2
 
     @Option(help: "Stored weight dtype: bf16, f16 or f32.")
     var dtype = "bf16"
 
-    @Option(help: "Timed forwards (after one warm-up).")
+    @Option(parsing: .unconditional, help: "Timed forwards (after one warm-up).")
     var iterations = 3
 
-    @Option(help: "Floats per widening tile (16-bit weights), for tuning.")
+    @Option(parsing: .unconditional, help: "Floats per widening tile (16-bit weights), for tuning.")
     var tileElements: Int?
 
     @Option(help: "GEMM threading: workers (W's rows split among workers, 1-thread sgemm each) or blas.")
@@ -43,12 +43,12 @@ struct BenchForward: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard length >= 1 else { throw ValidationError("--length must be at least 1") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
+        try OptionRange.check("--length", length, in: OptionRange.tokens)
+        try OptionRange.check("--threads", threads, in: OptionRange.threads)
+        try OptionRange.check("--iterations", iterations, in: OptionRange.repetitions)
         guard DType(rawValue: dtype.uppercased()) != nil else { throw ValidationError("--dtype must be bf16, f16 or f32") }
-        if let rows, rows < 0 || rows > length { throw ValidationError("--rows must be within 0...\(length)") }
-        if let tileElements, tileElements < 1 { throw ValidationError("--tile-elements must be positive") }
+        try OptionRange.check("--rows", rows, in: 0...length)
+        try OptionRange.check("--tile-elements", tileElements, in: OptionRange.tileElements)
         guard ["workers", "blas"].contains(gemmMode) else { throw ValidationError("--gemm-mode must be workers or blas") }
     }
 

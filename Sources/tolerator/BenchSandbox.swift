@@ -14,10 +14,10 @@ struct BenchSandbox: ParsableCommand {
             goes first. Prints the median executions/s of each and the ratio (target >= 0.5).
             """)
 
-    @Option(help: "Programs per round.")
+    @Option(parsing: .unconditional, help: "Programs per round.")
     var programs = 40
 
-    @Option(help: "Timed rounds (after one warm-up round).")
+    @Option(parsing: .unconditional, help: "Timed rounds (after one warm-up round).")
     var rounds = 5
 
     @OptionGroup var sandbox: SandboxOptions
@@ -27,8 +27,8 @@ struct BenchSandbox: ParsableCommand {
 
     func validate() throws {
         try sandbox.validateSandbox()
-        guard programs >= 1 else { throw ValidationError("--programs must be at least 1") }
-        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
+        try OptionRange.check("--programs", programs, in: OptionRange.programs)
+        try OptionRange.check("--rounds", rounds, in: OptionRange.repetitions)
     }
 
     struct Report: Encodable {

@@ -22,7 +22,7 @@ struct BenchTokenize: ParsableCommand {
     @Option(help: "Corpus: JSONL with a \"text\" field per line, or a text file read one string per line.")
     var corpus: String?
 
-    @Option(help: "Timed passes over the corpus (after one warm-up pass).")
+    @Option(parsing: .unconditional, help: "Timed passes over the corpus (after one warm-up pass).")
     var runs = 7
 
     @Option(help: "Python with the pinned tokenizers package (Tools/tokenizers/requirements.txt).")
@@ -35,7 +35,7 @@ struct BenchTokenize: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+        try OptionRange.check("--runs", runs, in: OptionRange.repetitions)
         if corpus != nil && tokenizer == nil { throw ValidationError("--corpus needs --tokenizer") }
     }
 

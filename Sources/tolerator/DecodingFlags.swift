@@ -12,64 +12,76 @@ struct DecodingFlags: ParsableArguments {
     @Option(help: "vanilla, remdm, rcr or tolerator.")
     var method = "tolerator"
 
-    @Option(help: "Forward-pass budget T (NFE).")
+    @Option(parsing: .unconditional, help: "Forward-pass budget T (NFE).")
     var nfe = 32
 
-    @Option(help: "Canvas length G: tokens generated. Default: the model folder's generation_config.json canvas_length (64 for the embedded model), else 256.")
+    @Option(parsing: .unconditional, help: "Canvas length G: tokens generated. Default: the model folder's generation_config.json canvas_length (64 for the embedded model), else 256.")
     var canvas: Int?
 
-    @Option(help: "Seed of the decoder's random generator.")
+    @Option(parsing: .unconditional, help: "Seed of the decoder's random generator.")
     var seed: UInt64 = 0
 
-    @Option(help: "Sampling temperature τ (TOLERATOR: of the fill-up; default 0, tolerator 0.5).")
+    @Option(parsing: .unconditional, help: "Sampling temperature τ (TOLERATOR: of the fill-up; default 0, tolerator 0.5).")
     var temperature: Double?
 
     @Option(help: ArgumentHelp("Vanilla rule: low-confidence, random (LLaDA style); entropy, max-prob, margin, origin (Dream style). Default: the model family's.", valueName: "rule"))
     var unmask: UnmaskRule?
 
-    @Option(help: "Semi-autoregressive block length B (LLaDA-style rules, rcr). Default: the canvas.")
+    @Option(parsing: .unconditional, help: "Semi-autoregressive block length B (LLaDA-style rules, rcr). Default: the canvas.")
     var blockLength: Int?
 
-    @Option(help: "Nucleus filter (Dream-style rules).")
+    @Option(parsing: .unconditional, help: "Nucleus filter (Dream-style rules).")
     var topP: Double?
 
-    @Option(help: "Top-k filter (Dream-style rules).")
+    @Option(parsing: .unconditional, help: "Top-k filter (Dream-style rules).")
     var topK: Int?
 
-    @Option(help: "ReMDM: loop window start t_on (default 0.55).")
+    @Option(parsing: .unconditional, help: "ReMDM: loop window start t_on (default 0.55).")
     var tOn: Double?
-    @Option(help: "ReMDM: loop window end t_off (default 0.05).")
+    @Option(parsing: .unconditional, help: "ReMDM: loop window end t_off (default 0.05).")
     var tOff: Double?
-    @Option(help: "ReMDM: unmasked fraction held in the loop α_on (default 0.9).")
+    @Option(parsing: .unconditional, help: "ReMDM: unmasked fraction held in the loop α_on (default 0.9).")
     var alphaOn: Double?
-    @Option(help: "ReMDM: remasking probability η (default 0.02).")
+    @Option(parsing: .unconditional, help: "ReMDM: remasking probability η (default 0.02).")
     var eta: Double?
 
-    @Option(help: "TOLERATOR: EoT penalty λ ≥ 1 during fill-up (default 1.2).")
+    @Option(parsing: .unconditional, help: "TOLERATOR: EoT penalty λ ≥ 1 during fill-up (default 1.2).")
     var eotPenalty: Double?
     @Option(help: "TOLERATOR: paper (z − ln λ, default) or code (z / λ).")
     var eotPenaltyForm: EoTPenaltyForm?
-    @Option(help: "TOLERATOR: share ρ of the budget spent on fill-up (default 0.5).")
+    @Option(parsing: .unconditional, help: "TOLERATOR: share ρ of the budget spent on fill-up (default 0.5).")
     var fillUpFraction: Double?
     @Option(help: "TOLERATOR: cosine (default) or exponential refinement-rate schedule.")
     var annealing: RefinementAnnealing?
-    @Option(help: "TOLERATOR: γ_max (default 0.8).")
+    @Option(parsing: .unconditional, help: "TOLERATOR: γ_max (default 0.8).")
     var gammaMax: Double?
-    @Option(help: "TOLERATOR: γ_min (default 0.4).")
+    @Option(parsing: .unconditional, help: "TOLERATOR: γ_min (default 0.4).")
     var gammaMin: Double?
-    @Option(help: "TOLERATOR: refinement temperature τ_r (default 0.3).")
+    @Option(parsing: .unconditional, help: "TOLERATOR: refinement temperature τ_r (default 0.3).")
     var refinementTemperature: Double?
-    @Option(help: "TOLERATOR: update rate u in (0, 1] (default 1).")
+    @Option(parsing: .unconditional, help: "TOLERATOR: update rate u in (0, 1] (default 1).")
     var updateRate: Double?
-    @Option(help: "TOLERATOR: lock a position after R unchanged predictions; 0 = never (default 10).")
+    @Option(parsing: .unconditional, help: "TOLERATOR: lock a position after R unchanged predictions; 0 = never (default 10).")
     var lockAfter: Int?
 
     func validate() throws {
         guard ["vanilla", "remdm", "rcr", "tolerator"].contains(method) else {
             throw ValidationError("--method must be vanilla, remdm, rcr or tolerator (got '\(method)')")
         }
-        guard nfe >= 1 else { throw ValidationError("--nfe must be at least 1") }
-        if let canvas, canvas < 1 { throw ValidationError("--canvas must be at least 1") }
+        try OptionRange.check("--nfe", nfe, in: OptionRange.nfe)
+        try OptionRange.check("--canvas", canvas, in: OptionRange.tokens)
+        try OptionRange.check("--block-length", blockLength, in: OptionRange.tokens)
+        try OptionRange.check("--top-k", topK, in: 1...10_000_000)
+        try OptionRange.check("--lock-after", lockAfter, in: 0...1_000_000)
+        try OptionRange.check("--temperature", temperature, in: OptionRange.temperature)
+        try OptionRange.check("--refinement-temperature", refinementTemperature, in: OptionRange.temperature)
+        try OptionRange.check("--top-p", topP, above: 0, atMost: 1)
+        try OptionRange.check("--update-rate", updateRate, above: 0, atMost: 1)
+        try OptionRange.check("--eot-penalty", eotPenalty, in: OptionRange.eotPenalty)
+        for (flag, value) in [("--t-on", tOn), ("--t-off", tOff), ("--alpha-on", alphaOn), ("--eta", eta),
+                              ("--fill-up-fraction", fillUpFraction), ("--gamma-max", gammaMax), ("--gamma-min", gammaMin)] {
+            try OptionRange.check(flag, value, in: OptionRange.fraction)
+        }
     }
 
     /// The chosen method with the family defaults, then every flag the user set.

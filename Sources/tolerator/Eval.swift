@@ -38,28 +38,28 @@ struct Eval: ParsableCommand {
     @Option(help: "Decoding methods, comma-separated: vanilla, tolerator, remdm, rcr.")
     var methods = "vanilla,tolerator"
 
-    @Option(help: ArgumentHelp("NFE budgets T, comma-separated.", valueName: "t,t,..."))
+    @Option(parsing: .unconditional, help: ArgumentHelp("NFE budgets T, comma-separated.", valueName: "t,t,..."))
     var nfe = "32"
 
-    @Option(help: "Samples per task, method and budget (pass@k needs n ≥ k).")
+    @Option(parsing: .unconditional, help: "Samples per task, method and budget (pass@k needs n ≥ k).")
     var samples = 1
 
-    @Option(help: "Run seed; each sample's seed derives from it and the sample's key.")
+    @Option(parsing: .unconditional, help: "Run seed; each sample's seed derives from it and the sample's key.")
     var seed: UInt64 = 0
 
-    @Option(help: "Evaluate only the first N tasks.")
+    @Option(parsing: .unconditional, help: "Evaluate only the first N tasks.")
     var limit: Int?
 
     @Option(help: "Output folder (default: eval-<suite name>).")
     var out: String?
 
-    @Option(help: "Canvas length G (generated tokens). Default: the model folder's generation_config.json canvas_length (64 for the embedded model), else 256.")
+    @Option(parsing: .unconditional, help: "Canvas length G (generated tokens). Default: the model folder's generation_config.json canvas_length (64 for the embedded model), else 256.")
     var canvas: Int?
 
-    @Option(help: "Compute threads for the forward pass (per lane).")
+    @Option(parsing: .unconditional, help: "Compute threads for the forward pass (per lane).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: ArgumentHelp(
+    @Option(parsing: .unconditional, help: ArgumentHelp(
         "Samples generated at once, each lane with its own copy of the model. For small models a lane per core "
             + "with --threads 1 beats one lane with every core (outputs are the same either way).",
         valueName: "n"))
@@ -89,7 +89,7 @@ struct Eval: ParsableCommand {
     @Flag(help: "Resume the run in --out (re-running into the same folder resumes anyway; this only insists that it exists).")
     var resume = false
 
-    @Option(help: ArgumentHelp(
+    @Option(parsing: .unconditional, help: ArgumentHelp(
         "Verified generation: up to N attempts per sample, the first that passes the task's visible tests "
             + "(docstring >>> examples, a suite's visible_tests, MBPP prompt asserts) is the answer, judged by the hidden tests.",
         discussion: "Reports show plain pass@1 (attempt 1) beside verified pass@1 and the forwards it took. 1: plain generation."))
@@ -104,16 +104,17 @@ struct Eval: ParsableCommand {
     func validate() throws {
         try sandbox.validateSandbox()
         guard model == nil || replay == nil else { throw ValidationError("give --model or --replay, not both") }
-        guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
-        guard (1...64).contains(attempts) else { throw ValidationError("--attempts must be between 1 and 64") }
+        try OptionRange.check("--samples", samples, in: OptionRange.samples)
+        try OptionRange.check("--canvas", canvas, in: OptionRange.tokens)
+        try OptionRange.check("--threads", threads, in: OptionRange.threads)
+        try OptionRange.check("--lanes", lanes, in: OptionRange.lanes)
+        try OptionRange.check("--attempts", attempts, in: OptionRange.verifiedAttempts)
         if attempts > 1 && replay != nil { throw ValidationError("--attempts needs a model to draft with, not --replay") }
-        if let canvas, canvas < 1 { throw ValidationError("--canvas must be at least 1") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        guard lanes >= 1 else { throw ValidationError("--lanes must be at least 1") }
         if lanes > 1 && replay != nil { throw ValidationError("--lanes applies to a model, not to --replay") }
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        try OptionRange.check("--limit", limit, in: OptionRange.limit)
         _ = try budgets()
         _ = try methodList()
+        _ = try parseMethodOptions()
         guard MalformedPolicy(rawValue: onMalformed) != nil else { throw ValidationError("--on-malformed must be skip or fail") }
         guard MBPPSplit(rawValue: mbppSplit) != nil else { throw ValidationError("--mbpp-split must be test, prompt, validation, train or all") }
         guard ["auto", "completion", "instruct"].contains(promptStyle) else { throw ValidationError("--prompt-style must be auto, completion or instruct") }
@@ -122,9 +123,9 @@ struct Eval: ParsableCommand {
 
     func budgets() throws -> [Int] {
         let list = nfe.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        let values = list.compactMap { Int($0) }.filter { $0 >= 1 }
+        let values = list.compactMap { Int($0) }.filter(OptionRange.nfe.contains)
         guard values.count == list.count, !values.isEmpty, Set(values).count == values.count else {
-            throw ValidationError("--nfe must be distinct positive integers, comma-separated (got \(nfe))")
+            throw ValidationError("--nfe must be distinct integers in \(OptionRange.nfe.lowerBound)...\(OptionRange.nfe.upperBound), comma-separated (got \(nfe))")
         }
         return values
     }
@@ -172,6 +173,9 @@ struct Eval: ParsableCommand {
         if resume, !FileManager.default.fileExists(atPath: RunFolder(outFolder).configurationPath) {
             throw ValidationError("--resume: \(outFolder.path) holds no run to resume")
         }
+        // Before the model loads: a folder of the user's files or one another eval holds is refused now.
+        let folderLock = try RunFolder(outFolder).claim()
+        defer { folderLock.release() }
         let methodNames = try methodList()
 
         let generator: any Generator
@@ -217,6 +221,7 @@ struct Eval: ParsableCommand {
             plan: plan, generator: generator, verifier: verifier, folder: RunFolder(outFolder),
             configuration: configuration, workers: sandbox.workers ?? ProcessInfo.processInfo.activeProcessorCount,
             progress: ProgressReporter(), extraGenerators: extraGenerators)
+        runner.folderLock = folderLock
         print("suite: \(suitePath) (\(loaded.tasks.count) tasks), \(plan.keys.count) samples planned -> \(outFolder.path)")
         fflush(nil)  // stdout before the progress lines on stderr
         let outcome = try runner.run()
@@ -272,7 +277,7 @@ struct Eval: ParsableCommand {
         let chat = try Self.hasOwnChatTemplate(directory)
             ? ChatTemplate.family(forModelDirectory: directory).map { try ChatTemplate.named($0) } : nil
         let generator = DiffusionGenerator(
-            model: model, tokenizer: tokenizer, methods: methods, canvasLength: loaded.canvasLength(canvas), maskID: maskID,
+            model: model, tokenizer: tokenizer, methods: methods, canvasLength: try loaded.canvasLength(canvas), maskID: maskID,
             stopIDs: folder.config.specialTokens.stopIDs, identity: Self.modelIdentity(directory))
         return (generator, chat)
     }
@@ -284,24 +289,55 @@ struct Eval: ParsableCommand {
         return config["chat_template"] != nil && !(config["chat_template"] is NSNull)
     }
 
-    /// `{method: options}` from --method-options (inline JSON or a file).
+    /// `{method: options}` from --method-options (inline JSON or a file); errors name the file
+    /// or the method and field.
     func parseMethodOptions() throws -> [String: DecodingMethod] {
         guard let methodOptions else { return [:] }
-        let data = FileManager.default.fileExists(atPath: methodOptions)
-            ? (FileManager.default.contents(atPath: methodOptions) ?? Data()) : Data(methodOptions.utf8)
+        let data: Data
+        let label: String
+        if FileManager.default.fileExists(atPath: methodOptions) {
+            guard let contents = FileManager.default.contents(atPath: methodOptions) else {
+                throw ValidationError("--method-options \(methodOptions): \(FileProblem.reason(reading: methodOptions))")
+            }
+            (data, label) = (contents, "--method-options \(methodOptions)")
+        } else if methodOptions.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{") {
+            (data, label) = (Data(methodOptions.utf8), "--method-options")
+        } else {
+            throw ValidationError("--method-options \(methodOptions): no such file, and not a JSON object")
+        }
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw ValidationError("--method-options must be a JSON object {method: options}")
+            throw ValidationError("\(label): not a JSON object {method: options}")
         }
         var result: [String: DecodingMethod] = [:]
-        for (name, options) in object {
-            let wrapped = try JSONSerialization.data(withJSONObject: ["name": name, "options": options])
+        for name in object.keys.sorted() {
+            guard ["vanilla", "tolerator", "remdm", "rcr"].contains(name) else {
+                throw ValidationError("\(label): unknown method \(name): expected vanilla, tolerator, remdm or rcr")
+            }
+            let wrapped = try JSONSerialization.data(withJSONObject: ["name": name, "options": object[name]!])
             do {
                 result[name] = try JSONDecoder().decode(DecodingMethod.self, from: wrapped)
-            } catch {
-                throw ValidationError("--method-options: \(name): \(error)")
+            } catch let error as DecodingError {
+                throw ValidationError("\(label): \(name): \(Self.describe(error))")
             }
         }
         return result
+    }
+
+    /// A DecodingError in words, naming the field (as a dotted path inside the method's options).
+    static func describe(_ error: DecodingError) -> String {
+        func field(_ path: [CodingKey]) -> String {
+            let names = path.map { $0.intValue.map(String.init) ?? $0.stringValue }
+            return (names.first == "options" ? names.dropFirst() : names[...]).joined(separator: ".")
+        }
+        switch error {
+        case let .keyNotFound(key, context): return "missing field \(field(context.codingPath + [key]))"
+        case let .typeMismatch(type, context): return "field \(field(context.codingPath)) must be a \(type)"
+        case let .valueNotFound(type, context): return "field \(field(context.codingPath)) must be a \(type), not null"
+        case let .dataCorrupted(context):
+            let name = field(context.codingPath)
+            return (name.isEmpty ? "" : "field \(name): ") + context.debugDescription
+        @unknown default: return "\(error)"
+        }
     }
 
     /// Path, config.json fingerprint and weight file sizes: cheap, and changes when the model does.

@@ -52,7 +52,7 @@ struct Generate: ParsableCommand {
 
     @OptionGroup var special: SpecialTokenOptions
 
-    @Option(help: "Compute threads.")
+    @Option(parsing: .unconditional, help: "Compute threads.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "Print TOLERATOR's fill-up draft and a token diff against the final answer.")
@@ -66,11 +66,11 @@ struct Generate: ParsableCommand {
     @OptionGroup(title: "Sandbox (verification)") var sandbox: SandboxOptions
 
     func validate() throws {
-        guard input != nil || file != nil else {
-            throw ValidationError("nothing to complete: give the request or code as an argument, or --file PATH")
+        if input == nil && file == nil {
+            throw ValidationError("nothing to generate from: give the request or code as an argument (tolerator generate \"...\") or with --file FILE")
         }
-        guard input == nil || file == nil else { throw ValidationError("give the request as an argument or with --file, not both") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if input != nil && file != nil { throw ValidationError("give the request as an argument or with --file, not both") }
+        try OptionRange.check("--threads", threads, in: OptionRange.threads)
         try verification.validate()
         try sandbox.validateSandbox()
     }
@@ -89,11 +89,11 @@ struct Generate: ParsableCommand {
         let maskID = try loaded.requireMaskID()
         let prompt = try PromptBuilder(tokenizer: tokenizer, chatFamily: loaded.chatTemplateFamily)
             .build(text, mode: mode)
-        let request = DecodingRequest(prompt: prompt.ids, canvasLength: loaded.canvasLength(decoding.canvas), nfe: decoding.nfe,
+        let request = DecodingRequest(prompt: prompt.ids, canvasLength: try loaded.canvasLength(decoding.canvas), nfe: decoding.nfe,
                                       seed: decoding.seed, maskId: maskID, stopIds: config.specialTokens.stopIDs)
         let decoder = DiffusionDecoder(method: decoding.decodingMethod(family: config.family))
         let transformer = try TransformerModel(folder: loaded.folder, threads: threads)
-        try decoder.validate(request, vocabularySize: transformer.vocabularySize)
+        try decoder.validate(request, vocabularySize: transformer.vocabularySize, maxSequenceLength: transformer.maxSequenceLength)
 
         let visible = try verification.visibleTests(prompt: prompt.mode == .completion ? text : nil)
         if verification.shouldVerify(visible) {

@@ -20,18 +20,18 @@ struct VerificationOptions: ParsableArguments {
     @Option(name: .customLong("tests"), help: ArgumentHelp("A file of assert statements to verify against.", valueName: "file"))
     var testsFile: String?
 
-    @Option(help: "Candidates to try at most (each gets --nfe forwards).")
+    @Option(parsing: .unconditional, help: "Candidates to try at most (each gets --nfe forwards).")
     var attempts = 4
 
     @Option(help: "After a failure: resample (a new seed) or repair (re-mask where the failure points, then refine).")
     var strategy: AttemptStrategy = .resample
 
-    @Option(help: "Forwards across all attempts (default: attempts × --nfe).")
+    @Option(parsing: .unconditional, help: "Forwards across all attempts (default: attempts × --nfe).")
     var nfeTotal: Int?
 
     func validate() throws {
-        guard (1...64).contains(attempts) else { throw ValidationError("--attempts must be between 1 and 64") }
-        if let nfeTotal, nfeTotal < 1 { throw ValidationError("--nfe-total must be at least 1") }
+        try OptionRange.check("--attempts", attempts, in: OptionRange.verifiedAttempts)
+        try OptionRange.check("--nfe-total", nfeTotal, in: OptionRange.nfe)
     }
 
     /// The docstring's examples (completion mode) and the user's asserts.

@@ -16,14 +16,19 @@ struct Inspect: ParsableCommand {
 
     @OptionGroup var special: SpecialTokenOptions
 
-    @Option(help: "Sequence length (prompt + canvas) for the memory estimate.")
+    @Option(parsing: .unconditional, help: "Sequence length (prompt + canvas) for the memory estimate.")
     var length = 512
 
-    @Option(help: "Worker threads assumed for the memory estimate.")
+    @Option(parsing: .unconditional, help: "Worker threads assumed for the memory estimate.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "Print JSON instead of text.")
     var json = false
+
+    func validate() throws {
+        try OptionRange.check("--length", length, in: OptionRange.tokens)
+        try OptionRange.check("--threads", threads, in: OptionRange.threads)
+    }
 
     func run() throws {
         let loaded = try LoadedModelFiles(path: modelDirectory, special: special)

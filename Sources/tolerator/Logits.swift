@@ -15,22 +15,22 @@ struct Logits: ParsableCommand {
     @Argument(help: "A Hugging Face model folder (config.json, *.safetensors).")
     var modelDirectory: String
 
-    @Option(help: ArgumentHelp("Token ids of the whole sequence, comma-separated.", valueName: "ids"),
+    @Option(parsing: .unconditional, help: ArgumentHelp("Token ids of the whole sequence, comma-separated.", valueName: "ids"),
             transform: parseIDList)
     var ids: [Int]
 
-    @Option(help: ArgumentHelp("Positions to return rows for (default: all).", valueName: "i,j,..."),
-            transform: parseIDList)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Positions to return rows for (default: all).", valueName: "i,j,..."),
+            transform: parsePositionList)
     var positions: [Int]?
 
-    @Option(help: "Compute threads (OpenBLAS threads and attention workers).")
+    @Option(parsing: .unconditional, help: "Compute threads (OpenBLAS threads and attention workers).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
     @OptionGroup var special: SpecialTokenOptions
 
     func validate() throws {
         guard !ids.isEmpty else { throw ValidationError("--ids needs at least one token id") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        try OptionRange.check("--threads", threads, in: OptionRange.threads)
     }
 
     func run() throws {

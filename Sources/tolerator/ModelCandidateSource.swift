@@ -26,7 +26,7 @@ struct ModelCandidateSource: CandidateSource, @unchecked Sendable {
         maskID = try loaded.requireMaskID()
         model = try TransformerModel(folder: loaded.folder, threads: threads)
         method = decoding.decodingMethod(family: config.family)
-        canvas = loaded.canvasLength(decoding.canvas)
+        canvas = try loaded.canvasLength(decoding.canvas)
         nfe = decoding.nfe
         seed = decoding.seed
         stopIDs = config.specialTokens.stopIDs

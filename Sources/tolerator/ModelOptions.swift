@@ -5,23 +5,36 @@ import Tokenization
 
 /// Special-id overrides shared by every command that opens a model.
 struct SpecialTokenOptions: ParsableArguments {
-    @Option(name: .customLong("mask-id"), help: "Override the mask token id from the model files.")
+    @Option(name: .customLong("mask-id"), parsing: .unconditional, help: "Override the mask token id from the model files.")
     var maskID: Int?
 
-    @Option(name: .customLong("stop-ids"),
+    @Option(name: .customLong("stop-ids"), parsing: .unconditional,
             help: ArgumentHelp("Override the stop ids (comma-separated) that end an answer.", valueName: "ids"),
             transform: parseIDList)
     var stopIDs: [Int]?
+
+    func validate() throws {
+        try OptionRange.check("--mask-id", maskID, in: OptionRange.tokenID)
+    }
 
     var overrides: SpecialTokenOverrides { SpecialTokenOverrides(maskID: maskID, stopIDs: stopIDs) }
 }
 
 /// "1,2, 3" → [1, 2, 3]; anything else is a usage error naming the bad item.
 func parseIDList(_ text: String) throws -> [Int] {
+    try parseIndexList(text, noun: "a token id")
+}
+
+/// `--positions`: the same list, named as positions in its error.
+func parsePositionList(_ text: String) throws -> [Int] {
+    try parseIndexList(text, noun: "a position")
+}
+
+private func parseIndexList(_ text: String, noun: String) throws -> [Int] {
     try text.split(separator: ",").map { item in
         let trimmed = item.trimmingCharacters(in: .whitespaces)
-        guard let value = Int(trimmed), value >= 0 else {
-            throw ValidationError("'\(trimmed)' is not a token id (a non-negative integer)")
+        guard let value = Int(trimmed), OptionRange.tokenID.contains(value) else {
+            throw ValidationError("'\(trimmed)' is not \(noun) (an integer in \(OptionRange.tokenID.lowerBound)...\(OptionRange.tokenID.upperBound))")
         }
         return value
     }
@@ -33,16 +46,20 @@ struct LoadedModelFiles {
     let folder: ModelFolder
 
     /// `--canvas` when given, else the folder's `generation_config.json` `canvas_length` (a key
-    /// this project writes for its models), else 256.
-    func canvasLength(_ given: Int?) -> Int {
+    /// this project writes for its models), else 256. A `canvas_length` that is there but not a
+    /// token count in range is an error naming the file, not a silent 256.
+    func canvasLength(_ given: Int?) throws -> Int {
         if let given { return given }
         let url = folder.directory.appendingPathComponent("generation_config.json")
-        if let data = try? Data(contentsOf: url),
-           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-           let value = object["canvas_length"] as? Int, value >= 1 {
-            return value
+        guard let data = try? Data(contentsOf: url),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let value = object["canvas_length"]
+        else { return 256 }
+        guard let count = value as? Int, OptionRange.tokens.contains(count) else {
+            throw ValidationError("\(url.path): canvas_length must be an integer in \(OptionRange.tokens.lowerBound)..."
+                + "\(OptionRange.tokens.upperBound) (got \(value)); fix it or pass --canvas")
         }
-        return 256
+        return count
     }
     let tokenizer: Tokenizer?
     /// Why the tokenizer is missing, for commands that can run without one.

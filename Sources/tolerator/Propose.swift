@@ -3,6 +3,7 @@ import Foundation
 import Propose
 import PythonSource
 import Sandbox
+import Suites
 
 struct ProposeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,7 +40,7 @@ struct ProposeCommand: AsyncParsableCommand {
     @Flag(help: "Verify with the examples of the function's docstring.")
     var doctest = false
 
-    @Option(help: "Candidates to try before giving up.")
+    @Option(parsing: .unconditional, help: "Candidates to try before giving up.")
     var attempts = 4
 
     @Option(help: "Branch to create (default: tolerator/<function>).")
@@ -74,7 +75,7 @@ struct ProposeCommand: AsyncParsableCommand {
     @Option(help: "Model folder. Default: the embedded minicode model.")
     var model: String?
 
-    @Option(help: "Compute threads for the model.")
+    @Option(parsing: .unconditional, help: "Compute threads for the model.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
     @OptionGroup var sandbox: SandboxOptions
@@ -84,8 +85,11 @@ struct ProposeCommand: AsyncParsableCommand {
     @OptionGroup var special: SpecialTokenOptions
 
     func validate() throws {
-        if attempts < 1 { throw ValidationError("--attempts must be at least 1") }
+        try OptionRange.check("--attempts", attempts, in: OptionRange.attempts)
+        try OptionRange.check("--threads", threads, in: OptionRange.threads)
         if patchOnly && patch == nil { throw ValidationError("--patch-only needs --patch FILE") }
+        // Checked before the branch or the commit is made, so a bad path leaves nothing behind.
+        if let patch { try OutputFile.check(patch, flag: "--patch", inputs: candidates.map { [("--candidates", $0)] } ?? []) }
         if tests.isEmpty && !doctest {
             throw ValidationError("give --tests PATH or --doctest: propose commits only verified code")
         }
@@ -123,7 +127,12 @@ struct ProposeCommand: AsyncParsableCommand {
         guard let candidates else {
             return try ModelCandidateSource(modelPath: model, special: special, decoding: decoding, threads: threads)
         }
-        let text = try String(contentsOfFile: candidates, encoding: .utf8)
+        guard let data = FileManager.default.contents(atPath: candidates) else {
+            throw ValidationError("--candidates \(candidates): \(FileProblem.reason(reading: candidates))")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ValidationError("--candidates \(candidates): not UTF-8 text")
+        }
         let listed = ListedCandidates(fileText: text)
         if listed.bodies.isEmpty { throw ValidationError("\(candidates) holds no candidate bodies") }
         return listed

@@ -42,6 +42,13 @@ struct Score: ParsableCommand {
         let tasks = try HumanEvalSuite.load(resolving: suite)
         let rows = try canonical ? Samples.canonical(for: tasks)
             : empty ? Samples.empty(for: tasks) : Samples.load(path: samples!, suite: tasks)
+        guard !rows.isEmpty else {
+            throw ValidationError(samples.map { "\($0): no samples (every line is blank)" } ?? "\(tasks.path): no tasks to verify")
+        }
+        let path = output ?? Samples.resultsPath(forSamples: samples ?? (canonical ? "canonical" : "empty"))
+        // Before any program runs: a results file that cannot be written, or that is an input, is refused now.
+        try OutputFile.check(path, flag: output == nil ? "results file" : "--output",
+                             inputs: [("--suite", tasks.path)] + (samples.map { [("--samples", $0)] } ?? []))
         let runner = try sandbox.makeRunner()
         if runner.profile.isolation != .bubblewrap {
             FileHandle.standardError.write(Data(
@@ -50,7 +57,6 @@ struct Score: ParsableCommand {
         let programs = rows.map { tasks[$0.taskID]!.program(completion: $0.completion) }
         let results = runner.runAll(programs, workers: sandbox.workers)
         let scored = zip(rows, results).map { ScoredSample(sample: $0, result: $1) }
-        let path = output ?? Samples.resultsPath(forSamples: samples ?? (canonical ? "canonical" : "empty"))
         try Samples.write(scored, to: path)
 
         var counts: [Verdict: Int] = [:]

@@ -11,15 +11,15 @@ struct SandboxOptions: ParsableArguments {
     @Option(help: "The sandboxes/ directory (default: $TOLERATOR_SANDBOXES, beside the binary, or the source checkout).")
     var sandboxes: String?
 
-    @Option(help: "Wall-clock budget per program in seconds (default: the profile's).")
+    @Option(parsing: .unconditional, help: "Wall-clock budget per program in seconds (default: the profile's; at most 86400).")
     var timeout: Double?
 
-    @Option(help: "Programs run at once (default: the number of CPUs).")
+    @Option(parsing: .unconditional, help: "Programs run at once (default: the number of CPUs).")
     var workers: Int?
 
     func validateSandbox() throws {
-        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be positive") }
-        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        try OptionRange.checkSeconds("--timeout", timeout)
+        try OptionRange.check("--workers", workers, in: OptionRange.workers)
     }
 
     /// Builds the runner; refuses (with the reason) when the profile cannot work here.

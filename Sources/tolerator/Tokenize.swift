@@ -26,7 +26,7 @@ struct Tokenize: ParsableCommand {
     @Option(help: "Encode the contents of this file instead.")
     var file: String?
 
-    @Option(help: ArgumentHelp("Decode these comma-separated ids instead.", valueName: "ids"), transform: parseIDList)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Decode these comma-separated ids instead.", valueName: "ids"), transform: parseIDList)
     var decode: [Int]?
 
     @Flag(help: "Add the special tokens the tokenizer's post-processor adds (e.g. BOS).")

@@ -58,6 +58,6 @@ import Testing
         #expect(run.stderr.contains("nothing to verify against"))
         let none = try runTolerator(["generate"])
         #expect(none.status == 64)
-        #expect(none.stderr.contains("nothing to complete"))
+        #expect(none.stderr.contains("nothing to generate from"))
     }
 }
