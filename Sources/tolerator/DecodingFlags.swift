@@ -84,17 +84,20 @@ struct DecodingFlags: ParsableArguments {
         }
     }
 
-    /// The chosen method with the family defaults, then every flag the user set.
-    func decodingMethod(family: ModelConfig.Family) -> DecodingMethod {
+    /// The chosen method with the model's defaults (`generation_config.json` `method_options`),
+    /// else the family's, then every flag the user set.
+    func decodingMethod(family: ModelConfig.Family, modelDefaults: [String: DecodingMethod] = [:]) -> DecodingMethod {
         let vanillaFamily: VanillaFamily = family == .llada ? .llada : .dream
         switch method {
         case "vanilla":
             var options = VanillaOptions(family: vanillaFamily)
+            if case .vanilla(let own)? = modelDefaults["vanilla"] { options = own }
             applySampling(to: &options)
             if let blockLength { options.blockLength = blockLength }
             return .vanilla(options)
         case "remdm":
             var options = ReMDMOptions(family: vanillaFamily)
+            if case .remdm(let own)? = modelDefaults["remdm"] { options = own }
             applySampling(to: &options)
             if let tOn { options.tOn = tOn }
             if let tOff { options.tOff = tOff }
@@ -103,17 +106,19 @@ struct DecodingFlags: ParsableArguments {
             return .remdm(options)
         case "rcr":
             var options = RCROptions(family: vanillaFamily)
+            if case .rcr(let own)? = modelDefaults["rcr"] { options = own }
             applySampling(to: &options)
             if let blockLength { options.blockLength = blockLength }
             return .rcr(options)
         default:
-            return .tolerator(toleratorOptions(family: family))
+            return .tolerator(toleratorOptions(family: family, modelDefaults: modelDefaults))
         }
     }
 
     /// TOLERATOR's options from these flags (also what `--strategy repair` refines with).
-    func toleratorOptions(family: ModelConfig.Family) -> ToleratorOptions {
+    func toleratorOptions(family: ModelConfig.Family, modelDefaults: [String: DecodingMethod] = [:]) -> ToleratorOptions {
         var options = ToleratorOptions(family: family == .llada ? .llada : .dream)
+        if case .tolerator(let own)? = modelDefaults["tolerator"] { options = own }
         applySampling(to: &options.fillUp)
         if let blockLength { options.fillUp.blockLength = blockLength }
         if let eotPenalty { options.eotPenalty = eotPenalty }

@@ -271,6 +271,11 @@ struct Eval: ParsableCommand {
             ?? (folder.config.family == .llada ? .llada : .dream)
         var methods: [String: DecodingMethod] = [:]
         for name in names { methods[name] = DecodingMethod.defaults(name, family: vanillaFamily)! }
+        // The model's own defaults (generation_config.json "method_options"), unless --family asks
+        // for a family's; then the user's --method-options.
+        if family == nil {
+            for (name, method) in try loaded.methodDefaults() where names.contains(name) { methods[name] = method }
+        }
         for (name, method) in try parseMethodOptions() where names.contains(name) { methods[name] = method }
         // Only a folder that ships a chat template is a chat model (family(forModelDirectory:) also
         // guesses from model_type, which base checkpoints share).
@@ -308,6 +313,12 @@ struct Eval: ParsableCommand {
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw ValidationError("\(label): not a JSON object {method: options}")
         }
+        return try Self.methodOptions(object, label: label)
+    }
+
+    /// {method: options} (options as the Decoding library encodes them) → methods; errors name
+    /// `label` and the field.
+    static func methodOptions(_ object: [String: Any], label: String) throws -> [String: DecodingMethod] {
         var result: [String: DecodingMethod] = [:]
         for name in object.keys.sorted() {
             guard ["vanilla", "tolerator", "remdm", "rcr"].contains(name) else {

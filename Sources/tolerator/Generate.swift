@@ -91,14 +91,15 @@ struct Generate: ParsableCommand {
             .build(text, mode: mode)
         let request = DecodingRequest(prompt: prompt.ids, canvasLength: try loaded.canvasLength(decoding.canvas), nfe: decoding.nfe,
                                       seed: decoding.seed, maskId: maskID, stopIds: config.specialTokens.stopIDs)
-        let decoder = DiffusionDecoder(method: decoding.decodingMethod(family: config.family))
+        let modelDefaults = try loaded.methodDefaults()
+        let decoder = DiffusionDecoder(method: decoding.decodingMethod(family: config.family, modelDefaults: modelDefaults))
         let transformer = try TransformerModel(folder: loaded.folder, threads: threads)
         try decoder.validate(request, vocabularySize: transformer.vocabularySize, maxSequenceLength: transformer.maxSequenceLength)
 
         let visible = try verification.visibleTests(prompt: prompt.mode == .completion ? text : nil)
         if verification.shouldVerify(visible) {
             try runVerified(text: text, prompt: prompt, visible: visible, request: request, model: transformer,
-                            tokenizer: tokenizer, family: config.family)
+                            tokenizer: tokenizer, family: config.family, modelDefaults: modelDefaults)
             return
         }
 

@@ -55,7 +55,8 @@ extension AttemptStrategy: ExpressibleByArgument {}
 
 extension Generate {
     func runVerified(text: String, prompt: BuiltPrompt, visible: VisibleTests, request: DecodingRequest,
-                     model: TransformerModel, tokenizer: Tokenizer, family: ModelConfig.Family) throws {
+                     model: TransformerModel, tokenizer: Tokenizer, family: ModelConfig.Family,
+                     modelDefaults: [String: DecodingMethod]) throws {
         guard !visible.isEmpty else {
             throw ValidationError("--verify: nothing to verify against (no >>> examples in the docstring, no --test or --tests)")
         }
@@ -63,8 +64,8 @@ extension Generate {
         let policy = AttemptPolicy(attempts: verification.attempts, nfePerAttempt: decoding.nfe,
                                    nfeTotal: verification.nfeTotal, strategy: verification.strategy, seed: decoding.seed)
         let drafter = ModelDrafter(model: model, tokenizer: tokenizer, request: request,
-                                   method: decoding.decodingMethod(family: family),
-                                   repairOptions: decoding.toleratorOptions(family: family))
+                                   method: decoding.decodingMethod(family: family, modelDefaults: modelDefaults),
+                                   repairOptions: decoding.toleratorOptions(family: family, modelDefaults: modelDefaults))
         let codePrefix = prompt.mode == .completion ? text : ""
         let loop = AttemptLoop(policy: policy, tests: visible, codePrefix: codePrefix) { runner.run($0) }
         let progress = ProgressLine(enabled: !json && isatty(STDERR_FILENO) == 1)

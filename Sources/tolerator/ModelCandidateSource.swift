@@ -25,7 +25,7 @@ struct ModelCandidateSource: CandidateSource, @unchecked Sendable {
         let config = loaded.folder.config
         maskID = try loaded.requireMaskID()
         model = try TransformerModel(folder: loaded.folder, threads: threads)
-        method = decoding.decodingMethod(family: config.family)
+        method = decoding.decodingMethod(family: config.family, modelDefaults: try loaded.methodDefaults())
         canvas = try loaded.canvasLength(decoding.canvas)
         nfe = decoding.nfe
         seed = decoding.seed

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Decoding
 import Foundation
 import ModelFiles
 import Tokenization
@@ -61,6 +62,21 @@ struct LoadedModelFiles {
         }
         return count
     }
+    /// Decoding options the model folder recommends per method: `generation_config.json`'s
+    /// `method_options` ({method: options}, the `--method-options` format), tuned for that model
+    /// (the embedded model's come from the sweep in its README). Empty when absent.
+    func methodDefaults() throws -> [String: DecodingMethod] {
+        let url = folder.directory.appendingPathComponent("generation_config.json")
+        guard let data = try? Data(contentsOf: url),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let options = object["method_options"]
+        else { return [:] }
+        guard let methods = options as? [String: Any] else {
+            throw ValidationError("\(url.path): method_options must be a JSON object {method: options}")
+        }
+        return try Eval.methodOptions(methods, label: "\(url.path): method_options")
+    }
+
     let tokenizer: Tokenizer?
     /// Why the tokenizer is missing, for commands that can run without one.
     let tokenizerProblem: String?
