@@ -25,7 +25,7 @@ struct Eval: ParsableCommand {
             """)
 
     @Option(help: ArgumentHelp(
-        "Suite file or name (humaneval, mbpp, minicode, minicode-combos, tiny); several, comma-separated, run "
+        "Suite file or name (humaneval, mbpp, minicode, minicode-combos, minicode-rare, tiny); several, comma-separated, run "
             + "as one evaluation with a table per suite (--limit applies to each).", valueName: "suite[,suite...]"))
     var suite: String
 

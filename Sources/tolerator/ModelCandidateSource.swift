@@ -5,38 +5,66 @@ import ModelFiles
 import Propose
 import PythonSource
 import Tokenization
+import Verified
 
-/// Drafts function bodies with the diffusion model: the function's prompt (imports, signature,
-/// docstring) in completion mode, one decode per attempt, seeds `seed, seed + 1, ...`.
+/// Drafts function bodies with the diffusion model through the attempt loop's drafter: the
+/// function's prompt (imports, signature, docstring) in completion mode. `resample` decodes
+/// attempt k with seed `seed + k`; `repair` re-masks and refines the previous attempt's canvas
+/// (the repository's tests name no line of the body the host can map, so the whole body is
+/// refined at a higher rate, as the attempt loop does for a wrong value).
 struct ModelCandidateSource: CandidateSource, @unchecked Sendable {
-    // @unchecked: the model is used from one task at a time (propose tries candidates in order).
+    // @unchecked: propose tries candidates one at a time, in order; `last` is behind a lock.
     let model: TransformerModel
     let tokenizer: Tokenizer
     let method: DecodingMethod
+    let repairOptions: ToleratorOptions
+    let strategy: AttemptStrategy
     let canvas: Int
     let nfe: Int
     let seed: UInt64
     let maskID: Int
     let stopIDs: [Int]
+    private let last = LastDraft()
 
-    init(modelPath: String?, special: SpecialTokenOptions, decoding: DecodingFlags, threads: Int) throws {
+    init(modelPath: String?, special: SpecialTokenOptions, decoding: DecodingFlags, threads: Int,
+         strategy: AttemptStrategy = .resample) throws {
         let loaded = try LoadedModelFiles(path: try ModelLocation.resolve(modelPath), special: special)
         tokenizer = try loaded.requireTokenizer()
         let config = loaded.folder.config
         maskID = try loaded.requireMaskID()
         model = try TransformerModel(folder: loaded.folder, threads: threads)
-        method = decoding.decodingMethod(family: config.family, modelDefaults: try loaded.methodDefaults())
+        let defaults = try loaded.methodDefaults()
+        method = decoding.decodingMethod(family: config.family, modelDefaults: defaults)
+        repairOptions = decoding.toleratorOptions(family: config.family, modelDefaults: defaults)
         canvas = try loaded.canvasLength(decoding.canvas)
         nfe = decoding.nfe
         seed = decoding.seed
         stopIDs = config.specialTokens.stopIDs
+        self.strategy = strategy
     }
 
     func candidate(for prompt: FunctionPrompt, attempt: Int, previous: [Verification]) async throws -> String? {
         let request = DecodingRequest(
             prompt: tokenizer.encode(prompt.text, addSpecialTokens: false), canvasLength: canvas, nfe: nfe,
             seed: seed &+ UInt64(attempt), maskId: maskID, stopIds: stopIDs)
-        let result = try DiffusionDecoder(method: method).decode(model, request)
-        return tokenizer.decode(result.answer, skipSpecialTokens: true)
+        let drafter = ModelDrafter(model: model, tokenizer: tokenizer, request: request, method: method,
+                                   repairOptions: repairOptions)
+        let draft: Draft
+        if strategy == .repair, attempt > 0, let failed = last.value {
+            draft = try drafter.repair(failed, remask: [], wholeBody: true, seed: request.seed, nfe: nfe)
+        } else {
+            draft = try drafter.draft(seed: request.seed, nfe: nfe)
+        }
+        last.value = draft
+        return draft.completion
+    }
+}
+
+private final class LastDraft: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Draft?
+    var value: Draft? {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
     }
 }

@@ -4,6 +4,7 @@ import Propose
 import PythonSource
 import Sandbox
 import Suites
+import Verified
 
 struct ProposeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,6 +43,9 @@ struct ProposeCommand: AsyncParsableCommand {
 
     @Option(parsing: .unconditional, help: "Candidates to try before giving up.")
     var attempts = 4
+
+    @Option(help: "After a failure: resample (a new seed) or repair (re-mask the failed body and refine it).")
+    var strategy: AttemptStrategy = .resample
 
     @Option(help: "Branch to create (default: tolerator/<function>).")
     var branch: String?
@@ -125,7 +129,8 @@ struct ProposeCommand: AsyncParsableCommand {
     /// Generation plugs in here: the model's `CandidateSource` when no --candidates file is given.
     func makeSource() throws -> any CandidateSource {
         guard let candidates else {
-            return try ModelCandidateSource(modelPath: model, special: special, decoding: decoding, threads: threads)
+            return try ModelCandidateSource(modelPath: model, special: special, decoding: decoding, threads: threads,
+                                            strategy: strategy)
         }
         guard let data = FileManager.default.contents(atPath: candidates) else {
             throw ValidationError("--candidates \(candidates): \(FileProblem.reason(reading: candidates))")

@@ -95,11 +95,12 @@ import Testing
 
     /// Issue 8's end-to-end run with the embedded model: every drafted body meets a test no body
     /// can pass, so nothing is committed and the output says why.
-    @Test func embeddedModelWithAnImpossibleTestCommitsNothing() throws {
+    @Test(arguments: ["resample", "repair"])
+    func embeddedModelWithAnImpossibleTestCommitsNothing(strategy: String) throws {
         let repo = try inventoryRepository()
         let run = try runTolerator([
             "propose", "--repo", repo.repo, "--file", "inventory/reports.py", "--function", "restock_total",
-            "--tests", "checks/impossible_restock.py", "--attempts", "2",
+            "--tests", "checks/impossible_restock.py", "--attempts", "2", "--strategy", strategy, "--nfe", "8",
         ])
         #expect(run.status == 1, "\(run.stdout)\n\(run.stderr)")
         #expect(run.stdout.hasPrefix("nothing committed: "))

@@ -21,9 +21,14 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import Config, LLaDA  # noqa: E402
+from model import Config, Dream  # noqa: E402
 
 MASK, G = 1, 64
+# Names whose spelling follows from the code's shape, not from a copy: keywords, builtins, methods.
+STRUCTURE_NAMES = {"for", "in", "if", "elif", "else", "while", "return", "and", "or", "not", "is", "def",
+                   "sum", "len", "range", "enumerate", "str", "int", "max", "min", "abs", "list", "dict",
+                   "append", "get", "split", "join", "lower", "upper", "isdigit", "isupper", "islower",
+                   "startswith", "True", "False", "None"}
 
 
 def load(path, tokenizer):
@@ -32,13 +37,12 @@ def load(path, tokenizer):
         from decode_reference import load_folder
         return load_folder(path)[:2]
     ck = torch.load(path, weights_only=False, map_location="cpu")
-    model = LLaDA(Config(**ck["config"]))
+    model = Dream(Config(**ck["config"]))
     model.load_state_dict(ck["model"])
     return model, Tokenizer.from_file(tokenizer)
 
 
 def probe(model, tok, tasks):
-    from train import STRUCTURE_NAMES
     digits = {tok.encode(str(d)).ids[0] for d in range(2, 10)}
     counts = {"argument": [0, 0], "constant": [0, 0], "repeated name": [0, 0]}
     for t in tasks:
@@ -63,7 +67,7 @@ def probe(model, tok, tasks):
             for i in positions:
                 noisy[i] = MASK
             with torch.no_grad():
-                logits = model(torch.tensor([prompt + noisy]))[0, len(prompt):]
+                logits = model.aligned(torch.tensor([prompt + noisy]))[0, len(prompt):]
             for i in positions:
                 counts[kind][0] += int(logits[i].argmax().item() == body[i])
                 counts[kind][1] += 1
