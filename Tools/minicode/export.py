@@ -47,6 +47,9 @@ def main():
     ap.add_argument("--suite", default=os.path.join(ROOT, "Examples/minicode/minicode-instances.jsonl"))
     ap.add_argument("--canvas", type=int, default=64)
     ap.add_argument("--dtype", choices=["bf16", "f16"], default="bf16")
+    ap.add_argument("--method-options", default=os.path.join(HERE, "method_options.json"),
+                    help="decoder defaults for this model ({method: options}, chosen by sweep_decoders.py); "
+                         "written into generation_config.json as method_options")
     args = ap.parse_args()
 
     ck = torch.load(args.ckpt, weights_only=False, map_location="cpu")
@@ -70,6 +73,8 @@ def main():
         "prompt_format": "raw HumanEval prompt text (signature + docstring), no chat template, no BOS",
         "trained_steps": ck.get("step"),
     }
+    if args.method_options and os.path.exists(args.method_options):
+        gen["method_options"] = json.load(open(args.method_options))
     with open(os.path.join(args.out, "generation_config.json"), "w") as fh:
         json.dump(gen, fh, indent=2)
         fh.write("\n")

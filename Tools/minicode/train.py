@@ -183,7 +183,9 @@ def main():
     ap.add_argument("--ckpt-minutes", type=float, default=3.0)
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--eval-at", type=int, nargs="*", default=[], help="steps at which to print quick pass@1")
-    ap.add_argument("--init-weights", default="", help="start from these weights (a .pt checkpoint)")
+    ap.add_argument("--init-weights", default="",
+                    help="start from these weights: a .pt checkpoint, or an exported model folder / .safetensors "
+                         "(a new machine that lost runs/ continues from the committed weights)")
     ap.add_argument("--stop-at", type=int, default=0, help="stop (after a checkpoint) at this step")
     args = ap.parse_args()
 
@@ -215,9 +217,16 @@ def main():
         gen.set_state(ck["torch_rng"])
         print(f"resumed {ckpt_path} at step {step}", flush=True)
     elif args.init_weights:
-        ck = torch.load(args.init_weights, weights_only=False, map_location=args.device)
-        model.load_state_dict(ck["model"] if "model" in ck else ck)
-        print(f"initialised from {args.init_weights}", flush=True)
+        path = args.init_weights
+        if os.path.isdir(path) or path.endswith(".safetensors"):
+            # The committed weights (an exported folder): bf16, upcast; same tensor names as the state dict.
+            from safetensors.torch import load_file
+            file = os.path.join(path, "model.safetensors") if os.path.isdir(path) else path
+            model.load_state_dict({k: v.float() for k, v in load_file(file).items()})
+        else:
+            ck = torch.load(path, weights_only=False, map_location=args.device)
+            model.load_state_dict(ck["model"] if "model" in ck else ck)
+        print(f"initialised from {path} (fresh optimizer: the first --warmup steps re-warm it)", flush=True)
     print(f"{model.num_params() / 1e6:.2f} M parameters, {len(prompts)} examples, batch {args.batch}, "
           f"{args.ar_steps} causal + {args.mdm_steps} diffusion steps", flush=True)
 
