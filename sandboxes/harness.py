@@ -663,9 +663,23 @@ def list_leftover_files(root="."):
     return count, names
 
 
+def limit_processes(argv):
+    """argv[1], when given, is the run's process limit.  The host passes it when this process
+    is in the run's own user namespace, where RLIMIT_NPROC counts only this namespace's tasks:
+    set here, before the candidate exists, it is a per-run limit (see ProcessBudget.swift)."""
+    if len(argv) > 1 and argv[1].isdigit():
+        import resource
+        n = int(argv[1])
+        hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+        if hard != resource.RLIM_INFINITY:
+            n = min(n, hard)
+        resource.setrlimit(resource.RLIMIT_NPROC, (n, n))
+
+
 def main():
     global CHANNEL
     start = time.monotonic()
+    limit_processes(sys.argv)
     candidate_code = read_frame(JOB_FD)
     set_nondumpable()
     to_cand_r, to_cand_w = os.pipe()
@@ -683,6 +697,10 @@ def main():
     os.close(to_cand_r)
     os.close(from_cand_w)
     del candidate_code
+    # As pid 1 of the run's PID namespace, a signal from inside it reaches us only if we handle
+    # it: drop Python's SIGINT handler so the candidate cannot interrupt the tests.
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
     fields = read_frame(JOB_FD).decode("utf-8").split("\0")
     os.close(JOB_FD)

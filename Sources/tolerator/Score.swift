@@ -66,8 +66,10 @@ struct Score: ParsableCommand {
         print(String(format: "passed: %d/%d (%.1f%%)", passed, results.count,
                      results.isEmpty ? 0 : 100 * Double(passed) / Double(results.count)))
         print("verdicts: " + Verdict.allCases.compactMap { v in counts[v].map { "\(v.rawValue)=\($0)" } }.joined(separator: " "))
-        let reruns = results.filter(\.rerun).count
-        if reruns > 0 { print("timeouts re-run serially: \(reruns)") }
+        // What the first pass gave before re-runs: a timeout re-run serially, a sandbox_error retried.
+        let first = Dictionary(grouping: results.compactMap(\.firstVerdict), by: { $0 }).mapValues(\.count)
+        if let n = first[.timeout] { print("timeouts re-run serially: \(n)") }
+        if let n = first[.sandboxError] { print("sandbox errors retried: \(n)") }
         print("results: \(path)")
     }
 }
