@@ -124,23 +124,39 @@ public final class SandboxRunner: Sendable {
     public func runAll(_ programs: [Program], workers: Int? = nil, rerunTimeouts: Bool = true,
                        progress: (@Sendable (Int) -> Void)? = nil) -> [ExecutionResult] {
         let box = ResultBox(count: programs.count)
+        runStreaming(programs, workers: workers, rerunTimeouts: rerunTimeouts) { index, result in
+            box.store(result, at: index)
+            progress?(index)
+            return true
+        }
+        return box.results
+    }
+
+    /// Runs programs `workers` wide and hands each result to `decided` as soon as it is final:
+    /// at once, except a timeout, which is final after its serial re-run (with `rerunTimeouts`).
+    /// `decided` is called from worker threads, one result at a time per worker; it returns
+    /// false to stop: no further program starts, those running finish and are still handed
+    /// over, and results not yet decided are never reported.
+    public func runStreaming(_ programs: [Program], workers: Int? = nil, rerunTimeouts: Bool = true,
+                             decided: @escaping @Sendable (Int, ExecutionResult) -> Bool) {
+        let queue = WorkQueue(count: programs.count)
         let width = max(1, min(workers ?? ProcessInfo.processInfo.activeProcessorCount, programs.count))
         Self.onThreads(width) {
-            while let index = box.next() {
-                box.store(self.run(programs[index]), at: index)
-                progress?(index)
+            while let index = queue.next() {
+                let result = self.run(programs[index])
+                if rerunTimeouts && result.verdict == .timeout {
+                    queue.deferTimeout(index, result)
+                } else if !decided(index, result) {
+                    queue.stop()
+                }
             }
         }
-        var results = box.results
-        if rerunTimeouts {
-            for index in results.indices where results[index].verdict == .timeout {
-                var again = run(programs[index])
-                again.rerun = true
-                again.firstVerdict = results[index].firstVerdict ?? .timeout
-                results[index] = again
-            }
+        for (index, first) in queue.timeouts.sorted(by: { $0.0 < $1.0 }) where !queue.stopped {
+            var again = run(programs[index])
+            again.rerun = true
+            again.firstVerdict = first.firstVerdict ?? .timeout
+            if !decided(index, again) { queue.stop() }
         }
-        return results
     }
 
     /// Runs `body` on `count` threads of its own and waits for all.  Not `concurrentPerform`:
@@ -280,17 +296,8 @@ public final class SandboxRunner: Sendable {
 private final class ResultBox: @unchecked Sendable {
     private let lock = NSLock()
     private var slots: [ExecutionResult?]
-    private var cursor = 0
 
     init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func next() -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard cursor < slots.count else { return nil }
-        cursor += 1
-        return cursor - 1
-    }
 
     func store(_ result: ExecutionResult, at index: Int) {
         lock.lock()
@@ -302,5 +309,48 @@ private final class ResultBox: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return slots.map { $0! }
+    }
+}
+
+/// Indices handed to pool workers, the timeouts held back for their serial re-run, and a stop flag.
+private final class WorkQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private let count: Int
+    private var cursor = 0
+    private var held: [(Int, ExecutionResult)] = []
+    private var halted = false
+
+    init(count: Int) { self.count = count }
+
+    func next() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !halted, cursor < count else { return nil }
+        cursor += 1
+        return cursor - 1
+    }
+
+    func deferTimeout(_ index: Int, _ result: ExecutionResult) {
+        lock.lock()
+        held.append((index, result))
+        lock.unlock()
+    }
+
+    func stop() {
+        lock.lock()
+        halted = true
+        lock.unlock()
+    }
+
+    var stopped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return halted
+    }
+
+    var timeouts: [(Int, ExecutionResult)] {
+        lock.lock()
+        defer { lock.unlock() }
+        return held
     }
 }
