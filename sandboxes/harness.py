@@ -663,9 +663,23 @@ def list_leftover_files(root="."):
     return count, names
 
 
+def limit_processes(argv):
+    """argv[1], when given, is the run's process limit.  The host passes it when this process
+    is in the run's own user namespace, where RLIMIT_NPROC counts only this namespace's tasks:
+    set here, before the candidate exists, it is a per-run limit (see ProcessBudget.swift)."""
+    if len(argv) > 1 and argv[1].isdigit():
+        import resource
+        n = int(argv[1])
+        hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+        if hard != resource.RLIM_INFINITY:
+            n = min(n, hard)
+        resource.setrlimit(resource.RLIMIT_NPROC, (n, n))
+
+
 def main():
     global CHANNEL
     start = time.monotonic()
+    limit_processes(sys.argv)
     candidate_code = read_frame(JOB_FD)
     set_nondumpable()
     to_cand_r, to_cand_w = os.pipe()
@@ -683,6 +697,10 @@ def main():
     os.close(to_cand_r)
     os.close(from_cand_w)
     del candidate_code
+    # As pid 1 of the run's PID namespace, a signal from inside it reaches us only if we handle
+    # it: drop Python's SIGINT handler so the candidate cannot interrupt the tests.
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
     fields = read_frame(JOB_FD).decode("utf-8").split("\0")
     os.close(JOB_FD)
@@ -809,7 +827,13 @@ def split_frames(data, pos):
 def repository_candidate_main(payload, rfd, wfd):
     """Writes the repository snapshot into ./repo and serves one call: run the tests."""
     frames = split_frames(payload, len(REPOSITORY_MARKER))
-    tests = [t for t in next(frames).decode("utf-8").split("\0") if t]
+    entries = [t for t in next(frames).decode("utf-8").split("\0") if t]
+    tests = [t for t in entries if not t.startswith("\x01")]
+    guard = None
+    for option in entries:
+        parts = option[1:].split("\x02")
+        if len(parts) == 3 and parts[0] == "guard":
+            guard = (parts[1], parts[2])
     root = os.path.abspath("repo")
     for path_bytes in frames:
         path = path_bytes.decode("utf-8")
@@ -823,7 +847,7 @@ def repository_candidate_main(payload, rfd, wfd):
             fh.write(data)
     os.chdir(root)
     sys.path.insert(0, root)
-    candidate_main("", rfd, wfd, {REPOSITORY_ENTRY: lambda: run_repository_tests(root, tests)})
+    candidate_main("", rfd, wfd, {REPOSITORY_ENTRY: lambda: run_repository_tests(root, tests, guard)})
 
 
 def repository_test_files(root, paths):
@@ -840,7 +864,67 @@ def repository_test_files(root, paths):
     return files
 
 
-def run_repository_tests(root, paths):
+class Integrity:
+    """Run-time half of propose's check (the static half is CandidateGuard.swift).  The tests
+    share the candidate's process, so a candidate could pass by patching what the tests rely
+    on.  Snapshot before any test file (and so the candidate module) is imported; after the
+    tests, report builtins, protected modules or unittest's TestCase that were replaced, and
+    classes whose comparison methods were defined inside the proposed function (cyclic garbage
+    collection is off meanwhile, so such a class outlives the objects made from it).  A
+    candidate that knows this code can still undo its patches before the end: this catches
+    the tricks, not an adversary who targets tolerator."""
+    MODULES = ("builtins", "sys", "unittest", "unittest.case", "unittest.mock", "pytest", "operator", "math")
+    COMPARISONS = ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__bool__",
+                   "__instancecheck__", "__subclasscheck__")
+
+    def __init__(self, root, guard):
+        import gc
+        import unittest
+        self.gc = gc
+        self.unittest = unittest
+        self.path = os.path.join(root, *guard[0].split("/"))
+        self.scope = guard[1] + ".<locals>."
+        self.builtins = dict(builtins.__dict__)
+        self.modules = {n: sys.modules.get(n) for n in self.MODULES}
+        self.testcase = unittest.TestCase
+        self.case = dict(vars(unittest.TestCase))
+        self.gc_was_enabled = gc.isenabled()
+        gc.disable()
+
+    def check(self):
+        problems = []
+        now = builtins.__dict__
+        for k, v in self.builtins.items():
+            if k not in now or now[k] is not v:
+                problems.append(f"builtins.{k} was replaced")
+        problems += [f"builtins.{k} was added" for k in now.keys() - self.builtins.keys()]
+        for n, m in self.modules.items():
+            if m is not None and sys.modules.get(n) is not m:
+                problems.append(f"sys.modules[{n!r}] was replaced")
+        if self.unittest.TestCase is not self.testcase:
+            problems.append("unittest.TestCase was replaced")
+        case = vars(self.testcase)
+        for k, v in self.case.items():
+            if case.get(k) is not v:
+                problems.append(f"unittest.TestCase.{k} was replaced")
+        for obj in self.gc.get_objects():
+            if not isinstance(obj, type):
+                continue
+            for name in self.COMPARISONS:
+                f = type.__dict__["__dict__"].__get__(obj).get(name)
+                code = getattr(f, "__code__", None)
+                if code is not None and code.co_filename == self.path and self.scope in getattr(f, "__qualname__", ""):
+                    problems.append(f"{name} of {obj.__name__} is defined inside {self.scope[:-9]}: "
+                                    "an object that decides its own comparisons can pass any == test")
+        if self.gc_was_enabled:
+            self.gc.enable()
+        if not problems:
+            return []
+        shown = problems[:5] + ([f"and {len(problems) - 5} more"] if len(problems) > 5 else [])
+        return [("tolerator: integrity check", "fail", clean("; ".join(shown)))]
+
+
+def run_repository_tests(root, paths, guard=None):
     """[(name, status, message)] for every test in `paths` (files or folders under root).
     Per file: unittest.TestCase classes run with unittest; `test_*` functions with pytest when
     the interpreter has it, else by calling each; anything else is a plain script whose
@@ -854,6 +938,7 @@ def run_repository_tests(root, paths):
     except ImportError:
         pytest = None
     out = []
+    integrity = Integrity(root, guard) if guard else None
 
     def failure(e):
         if isinstance(e, AssertionError):
@@ -935,6 +1020,8 @@ def run_repository_tests(root, paths):
                     out.append((f"{rel}::{name}", "pass", ""))
                 except BaseException as e:
                     out.append((f"{rel}::{name}",) + failure(e))
+    if integrity is not None:
+        out += integrity.check()
     return [tuple(str(x) for x in item) for item in out]
 
 

@@ -112,6 +112,16 @@ public struct Proposer: Sendable {
                 records.append(record(attempt, verification))
                 continue
             }
+            // A body that decides its own comparisons or patches the interpreter or the tests
+            // could pass without being right: refused before it runs (the harness also checks
+            // at run time what this cannot see).
+            let findings = CandidateGuard.findings(in: body)
+            if !findings.isEmpty {
+                let verification = Verification(passed: false, message: "refused: the body " + findings.joined(separator: "; "))
+                verdicts.append(verification)
+                records.append(record(attempt, verification))
+                continue
+            }
             let verification = try await verifier.verify(
                 Submission(
                     repositoryRoot: prepared.workingDirectory, gitDirectory: prepared.gitDirectory,

@@ -66,8 +66,12 @@ public struct ExecutionResult: Codable, Sendable, Equatable {
     /// Profile name and its isolation, so a weaker profile is always named in reports.
     public var profile: String
     public var isolation: SandboxProfile.Isolation
-    /// True when this result comes from the serial re-run of a timeout.
+    /// True when this result comes from a second attempt: the serial re-run of a timeout, or a
+    /// retry after a `sandbox_error`.
     public var rerun: Bool
+    /// The first attempt's verdict when this result is a re-run (`timeout` or `sandbox_error`),
+    /// so a first pass that needed re-runs stays visible.
+    public var firstVerdict: Verdict? = nil
 
     enum CodingKeys: String, CodingKey {
         case verdict, message
@@ -80,6 +84,7 @@ public struct ExecutionResult: Codable, Sendable, Equatable {
         case leftoverFiles = "leftover_files"
         case leftoverFileNames = "leftover_file_names"
         case profile, isolation, rerun
+        case firstVerdict = "first_verdict"
     }
 
     public var passed: Bool { verdict == .passed }

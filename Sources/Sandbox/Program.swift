@@ -9,18 +9,23 @@ public enum Program: Sendable, Equatable {
     /// A repository snapshot written into the sandbox's work directory; `tests` (files or
     /// folders, '/'-separated, relative to the root) run there with unittest, pytest (when the
     /// interpreter has it) or as plain-assert scripts.  The tests share the candidate process.
-    case repository(files: [RepositoryFile], tests: [String])
+    /// `guarded`: the function being proposed; the harness then fails the run when, after the
+    /// tests, builtins, protected modules or unittest's asserts were replaced, or a class whose
+    /// comparison methods were defined inside that function exists.
+    case repository(files: [RepositoryFile], tests: [String], guarded: GuardedFunction? = nil)
 
     /// The bytes executed (or, for a repository, unpacked) in the candidate process.
     var candidatePayload: [UInt8] {
         switch self {
         case .humanEval(let prompt, let completion, _, _): return Array((prompt + completion + "\n").utf8)
         case .mbpp(let code, _, _): return Array((code + "\n").utf8)
-        case .repository(let files, let tests):
+        case .repository(let files, let tests, let guarded):
             // The marker cannot start a candidate of the other kinds' shape by accident: those
             // begin with the suite's prompt or code, and the harness checks it before anything else.
             var bytes = Array("#tolerator-repository\n".utf8)
-            bytes += Self.frame(Array(tests.joined(separator: "\0").utf8))
+            // An entry starting with \u{1} is an option, never a path: the guarded function.
+            let options = guarded.map { ["\u{1}guard\u{2}\($0.path)\u{2}\($0.name)"] } ?? []
+            bytes += Self.frame(Array((tests + options).joined(separator: "\0").utf8))
             for file in files {
                 bytes += Self.frame(Array(file.path.utf8)) + Self.frame(file.bytes)
             }
@@ -70,9 +75,21 @@ public enum Program: Sendable, Equatable {
             return prompt + completion + "\n" + test + "\n" + "check(\(entryPoint))\n"
         case .mbpp(let code, let setup, let tests):
             return ([setup, code] + tests).joined(separator: "\n") + "\n"
-        case .repository(_, let tests):
+        case .repository(_, let tests, _):
             return "# a repository program (tests: \(tests.joined(separator: ", "))) has no one-script form\n"
         }
+    }
+}
+
+/// The function a repository run verifies: its file ('/'-separated, relative to the root) and
+/// its name (`name` or `Class.name`).
+public struct GuardedFunction: Sendable, Equatable {
+    public var path: String
+    public var name: String
+
+    public init(path: String, name: String) {
+        self.path = path
+        self.name = name
     }
 }
 

@@ -13,7 +13,8 @@ public final class SandboxRunner: Sendable {
     private let harnessFile: String
     private let bubblewrap: String?
     private let isRoot: Bool
-    private let processLimit: Int
+    /// How RLIMIT_NPROC is applied; see `ProcessBudget`.
+    let processBudget: ProcessBudget
 
     /// Sandbox paths the harness and program see.
     static let harnessTargetDirectory = "/sandbox"
@@ -24,9 +25,9 @@ public final class SandboxRunner: Sendable {
         self.directory = directory
         signal(SIGPIPE, SIG_IGN)
         isRoot = geteuid() == 0
-        // Not root: RLIMIT_NPROC counts all of this user's processes, so leave room for them.
-        processLimit = isRoot ? profile.limits.processes
-            : profile.limits.processes + Self.processCount(uid: getuid())
+        processBudget = ProcessBudget.choose(
+            isRoot: isRoot, userNamespace: profile.isolation == .bubblewrap,
+            perNamespaceCounts: ProcessBudget.kernelCountsPerUserNamespace(), processes: profile.limits.processes)
         if profile.isolation == .bubblewrap {
             guard let path = Self.findExecutable("bwrap") else {
                 throw SandboxError.bubblewrapUnavailable(reason: "no `bwrap` on PATH")
@@ -61,9 +62,10 @@ public final class SandboxRunner: Sendable {
     /// Runs one program; never throws: our own failures come back as `sandbox_error`.
     /// `timeout` overrides the profile's wall budget for this run.
     ///
-    /// A `sandbox_error` is our failure, not the program's (seen under heavy load: a fork that
-    /// fails with EAGAIN while the sandbox starts), so it is retried twice with a growing pause
-    /// before it is reported; the result then says `rerun`.
+    /// A `sandbox_error` is our failure, not the program's, so it is retried twice with a
+    /// growing pause before it is reported; the result then says `rerun` and keeps
+    /// `firstVerdict`, so a retry never hides one.  (The EAGAIN forks once seen here came from
+    /// the shared RLIMIT_NPROC budget of non-root runs; see `ProcessBudget`.)
     public func run(_ program: Program, timeout: Double? = nil) -> ExecutionResult {
         var result = runOnce(program, timeout: timeout)
         // Back off so processes of a run that was just killed can be reaped before the retry.
@@ -71,6 +73,7 @@ public final class SandboxRunner: Sendable {
             Thread.sleep(forTimeInterval: pause)
             result = runOnce(program, timeout: timeout)
             result.rerun = true
+            result.firstVerdict = .sandboxError
         }
         return result
     }
@@ -121,22 +124,57 @@ public final class SandboxRunner: Sendable {
     public func runAll(_ programs: [Program], workers: Int? = nil, rerunTimeouts: Bool = true,
                        progress: (@Sendable (Int) -> Void)? = nil) -> [ExecutionResult] {
         let box = ResultBox(count: programs.count)
+        runStreaming(programs, workers: workers, rerunTimeouts: rerunTimeouts) { index, result in
+            box.store(result, at: index)
+            progress?(index)
+            return true
+        }
+        return box.results
+    }
+
+    /// Runs programs `workers` wide and hands each result to `decided` as soon as it is final:
+    /// at once, except a timeout, which is final after its serial re-run (with `rerunTimeouts`).
+    /// `decided` is called from worker threads, one result at a time per worker; it returns
+    /// false to stop: no further program starts, those running finish and are still handed
+    /// over, and results not yet decided are never reported.
+    public func runStreaming(_ programs: [Program], workers: Int? = nil, rerunTimeouts: Bool = true,
+                             decided: @escaping @Sendable (Int, ExecutionResult) -> Bool) {
+        let queue = WorkQueue(count: programs.count)
         let width = max(1, min(workers ?? ProcessInfo.processInfo.activeProcessorCount, programs.count))
-        DispatchQueue.concurrentPerform(iterations: width) { _ in
-            while let index = box.next() {
-                box.store(run(programs[index]), at: index)
-                progress?(index)
+        Self.onThreads(width) {
+            while let index = queue.next() {
+                let result = self.run(programs[index])
+                if rerunTimeouts && result.verdict == .timeout {
+                    queue.deferTimeout(index, result)
+                } else if !decided(index, result) {
+                    queue.stop()
+                }
             }
         }
-        var results = box.results
-        if rerunTimeouts {
-            for index in results.indices where results[index].verdict == .timeout {
-                var again = run(programs[index])
-                again.rerun = true
-                results[index] = again
-            }
+        for (index, first) in queue.timeouts.sorted(by: { $0.0 < $1.0 }) where !queue.stopped {
+            var again = run(programs[index])
+            again.rerun = true
+            again.firstVerdict = first.firstVerdict ?? .timeout
+            if !decided(index, again) { queue.stop() }
         }
-        return results
+    }
+
+    /// Runs `body` on `count` threads of its own and waits for all.  Not `concurrentPerform`:
+    /// that runs at most one iteration per CPU at a time, so `--workers 8` on a 2-CPU machine
+    /// ran 2 programs at once.  Workers mostly wait on their sandbox, so more than the CPUs is
+    /// a real choice.
+    public static func onThreads(_ count: Int, _ body: @escaping @Sendable () -> Void) {
+        let group = DispatchGroup()
+        for _ in 0..<count {
+            group.enter()
+            let thread = Thread {
+                body()
+                group.leave()
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        group.wait()
     }
 
     private func failure(_ verdict: Verdict, _ message: String) -> ExecutionResult {
@@ -152,7 +190,7 @@ public final class SandboxRunner: Sendable {
         let rlimits = sbx_limits(
             cpu_seconds: Int64(max(Double(limits.cpuSeconds), budget.rounded(.up) + 1)),
             address_space_bytes: Int64(limits.addressSpaceMiB) * mib,
-            processes: Int64(processLimit),
+            processes: Int64(processBudget.spawnLimit(uid: getuid())),
             file_size_bytes: Int64(limits.fileSizeMiB) * mib,
             open_files: Int64(limits.openFiles))
         var environment = profile.environment
@@ -166,6 +204,7 @@ public final class SandboxRunner: Sendable {
             executable = bubblewrap
             arguments = bubblewrapArguments(harness: harness, target: harnessTarget) + [profile.interpreter]
                 + profile.interpreterArguments + [harnessTarget]
+                + (processBudget.insideLimit.map { [String($0)] } ?? [])
         } else {
             executable = profile.interpreter
             arguments = profile.interpreterArguments + [harness]
@@ -182,7 +221,15 @@ public final class SandboxRunner: Sendable {
 
     func bubblewrapArguments(harness: String, target: String) -> [String] {
         let size = String(profile.limits.workDirMiB << 20)
-        var args = ["--unshare-all", "--die-with-parent", "--new-session", "--hostname", "sandbox"]
+        // --as-pid-1: the tester itself is pid 1 of the run's PID namespace, a direct child of
+        // the bwrap we spawn and reaped by it.  Without it bwrap puts a reaper at pid 1 that
+        // outlives the bwrap we wait for (that one exits as soon as the reaper reports the
+        // tester's status), so the reaper is orphaned to the host's init and stays a zombie
+        // until init reaps it: measured as non-root, up to 25 such zombies at once, each counted
+        // against the user's RLIMIT_NPROC.  When pid 1 exits the kernel kills everything left in
+        // the namespace, as before; and a candidate cannot kill its tester from inside (signals
+        // from inside a PID namespace to its init are dropped unless init handles them).
+        var args = ["--unshare-all", "--die-with-parent", "--new-session", "--as-pid-1", "--hostname", "sandbox"]
         for mount in profile.mounts {
             switch mount.kind {
             case .roBind, .roBindTry:
@@ -224,16 +271,22 @@ public final class SandboxRunner: Sendable {
         return nil
     }
 
-    /// Processes whose real uid is `uid` (from /proc).
-    static func processCount(uid: uid_t) -> Int {
+    /// Tasks (threads, zombies included) whose real uid is `uid`, from /proc: what the kernel
+    /// counts against RLIMIT_NPROC.
+    static func taskCount(uid: uid_t) -> Int {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         var count = 0
         for entry in entries where entry.allSatisfy(\.isNumber) {
-            guard let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8),
-                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }),
-                  let real = line.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().first
-            else { continue }
-            if real == String(uid) { count += 1 }
+            guard let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8) else { continue }
+            var real: Substring?, threads = 1
+            for line in status.split(separator: "\n") {
+                if line.hasPrefix("Uid:") {
+                    real = line.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().first
+                } else if line.hasPrefix("Threads:") {
+                    threads = Int(line.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().first ?? "1") ?? 1
+                }
+            }
+            if real == Substring(String(uid)) { count += threads }
         }
         return count
     }
@@ -243,17 +296,8 @@ public final class SandboxRunner: Sendable {
 private final class ResultBox: @unchecked Sendable {
     private let lock = NSLock()
     private var slots: [ExecutionResult?]
-    private var cursor = 0
 
     init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func next() -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard cursor < slots.count else { return nil }
-        cursor += 1
-        return cursor - 1
-    }
 
     func store(_ result: ExecutionResult, at index: Int) {
         lock.lock()
@@ -265,5 +309,48 @@ private final class ResultBox: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return slots.map { $0! }
+    }
+}
+
+/// Indices handed to pool workers, the timeouts held back for their serial re-run, and a stop flag.
+private final class WorkQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private let count: Int
+    private var cursor = 0
+    private var held: [(Int, ExecutionResult)] = []
+    private var halted = false
+
+    init(count: Int) { self.count = count }
+
+    func next() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !halted, cursor < count else { return nil }
+        cursor += 1
+        return cursor - 1
+    }
+
+    func deferTimeout(_ index: Int, _ result: ExecutionResult) {
+        lock.lock()
+        held.append((index, result))
+        lock.unlock()
+    }
+
+    func stop() {
+        lock.lock()
+        halted = true
+        lock.unlock()
+    }
+
+    var stopped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return halted
+    }
+
+    var timeouts: [(Int, ExecutionResult)] {
+        lock.lock()
+        defer { lock.unlock() }
+        return held
     }
 }

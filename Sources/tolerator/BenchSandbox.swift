@@ -106,7 +106,7 @@ enum PlainPython {
     /// Runs every script `workers` wide; returns how many exited non-zero.
     static func runAll(_ scripts: [String], interpreter: String, workers: Int) -> Int {
         let counter = Counter()
-        DispatchQueue.concurrentPerform(iterations: max(1, min(workers, scripts.count))) { _ in
+        SandboxRunner.onThreads(max(1, min(workers, scripts.count))) {
             while let index = counter.nextIndex(below: scripts.count) {
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: interpreter)

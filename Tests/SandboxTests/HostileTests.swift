@@ -125,9 +125,26 @@ struct HostileTests {
         #expect(r.leftoverProcesses >= 1)
     }
 
-    @Test func killingTheParentFails() throws {
-        let r = try run("    import os, signal\n    os.kill(os.getppid(), signal.SIGKILL)\n    return a + b\n")
+    /// The tester is pid 1 of the run's PID namespace (bwrap --as-pid-1): signals from inside
+    /// the namespace that it does not handle are dropped by the kernel, so the candidate can
+    /// neither kill its tester nor interrupt it; the tests run and judge the returned value.
+    @Test func signallingTheTesterHasNoEffect() throws {
+        let r = try run("""
+                import os, signal
+                for s in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+                    os.kill(os.getppid(), s)
+                return a + b
+
+            """)
+        #expect(r.verdict == .passed)
+        #expect(r.tests.map(\.status) == ["pass", "pass", "pass"])
+    }
+
+    /// A wrong answer still fails after the same signals: the tester survived to judge it.
+    @Test func signallingTheTesterDoesNotHideAFailure() throws {
+        let r = try run("    import os, signal\n    os.kill(os.getppid(), signal.SIGKILL)\n    return a - b\n")
         #expect(r.verdict == .failed)
+        #expect(r.failingTest == 0)
     }
 
     @Test func killingEverythingVisibleFails() throws {

@@ -42,6 +42,20 @@ struct SuiteTests {
         let results = runner.runAll([good, loop, bad, good], workers: 2)
         #expect(results.map(\.verdict) == [.passed, .timeout, .failed, .passed])
         #expect(results.map(\.rerun) == [false, true, false, false])
+        #expect(results.map(\.firstVerdict) == [nil, .timeout, nil, nil])
+    }
+
+    /// `workers` is honoured beyond the CPU count: 3 programs per CPU (at most 24) that each
+    /// sleep 1 s, all at once, take about 1 s, not 3 (concurrentPerform ran one per CPU).
+    @Test func workersBeyondTheCPUsRunAtOnce() throws {
+        let runner = try #require(Shared.runner)
+        let sleeper = Program.mbpp(code: "import time\ntime.sleep(1.0)\ndef one():\n    return 1\n", setup: "",
+                                   tests: ["assert one() == 1"])
+        let count = min(3 * ProcessInfo.processInfo.activeProcessorCount, 24)
+        let start = Date()
+        let results = runner.runAll(Array(repeating: sleeper, count: count), workers: count)
+        #expect(results.map(\.verdict) == Array(repeating: .passed, count: count))
+        #expect(Date().timeIntervalSince(start) < 2.4)
     }
 
     @Test func samplesNameTheLineAtFault() throws {
