@@ -141,12 +141,27 @@ def candidate_main(code, rfd, wfd, extra=None):
         data = marshal.dumps(msg)
         write_all(wfd, str(len(data)).encode() + b"\n" + data)
 
+    def candidate_line(e):
+        # The last line of the candidate's own code in the traceback: where a repair should look.
+        line = -1
+        try:
+            tb = e.__traceback__
+            for _ in range(1000):
+                if tb is None:
+                    break
+                if tb.tb_frame.f_code.co_filename == "<candidate>":
+                    line = tb.tb_lineno
+                tb = tb.tb_next
+        except BaseException:
+            pass
+        return line if type(line) is int else -1
+
     def reply_exc(e):
         try:
             msg = str(e)[:MSG_CAP]
         except BaseException:
             msg = "<unprintable>"
-        send(("exc", type(e).__name__[:100], msg, cpu()))
+        send(("exc", type(e).__name__[:100], msg, candidate_line(e), cpu()))
 
     if sys.flags.no_site:
         add_site_directories()
@@ -374,6 +389,7 @@ class Channel:
         self.buf = b""
         self.gone = None          # CandidateGone once the candidate is dead
         self.cpu = 0.0
+        self.exc_line = None      # the candidate line its last exception's traceback named
 
     def fail(self, status, detail, signal_number=0):
         if self.gone is None:
@@ -461,7 +477,8 @@ class Channel:
                 return from_wire(msg[1])
             except (ValueError, TypeError, RecursionError) as e:
                 self.fail("error", f"candidate sent a malformed value: {e}")
-        if msg[0] == "exc" and len(msg) == 4:
+        if msg[0] == "exc" and len(msg) == 5:
+            self.exc_line = msg[3] if type(msg[3]) is int and 0 < msg[3] < 10**7 else None
             raise rebuild_exception(msg[1], msg[2])
         self.fail("error", "candidate sent a malformed reply")
 
@@ -720,9 +737,10 @@ def main():
         elif msg[0] == "syntax":
             out.send("load", status="syntax_error", message=clean(f"{msg[1]}: {msg[2]}"), line=msg[3])
             names = None
-        elif msg[0] == "exc":
+        elif msg[0] == "exc" and len(msg) == 5:
             status = "memory" if msg[1] == "MemoryError" else "error"
-            out.send("load", status=status, message=clean(f"{msg[1]}: {msg[2]}"), cpu=msg[3])
+            line = msg[3] if type(msg[3]) is int and 0 < msg[3] < 10**7 else None
+            out.send("load", status=status, message=clean(f"{msg[1]}: {msg[2]}"), cpu=msg[4], candidate_line=line)
             names = None
         else:
             CHANNEL.fail("error", "candidate sent a malformed reply")
@@ -786,10 +804,12 @@ def main():
             continue
         t0 = time.monotonic()
         cpu0 = CHANNEL.cpu
+        CHANNEL.exc_line = None
         status, message = run_unit(code, ns)
         if CHANNEL.gone is not None and status not in ("timeout", "exited", "crashed", "error", "memory"):
             status, message = CHANNEL.gone.status, CHANNEL.gone.detail
-        out.send("test", index=index, kind=kind, status=status, message=message, source=source,
+        line = CHANNEL.exc_line if status in ("error", "memory") else None
+        out.send("test", index=index, kind=kind, status=status, message=message, source=source, candidate_line=line,
                  wall=time.monotonic() - t0, cpu=max(0.0, CHANNEL.cpu - cpu0),
                  signal=getattr(CHANNEL.gone, "signal", 0) if CHANNEL.gone is not None else 0)
         if CHANNEL.gone is not None:

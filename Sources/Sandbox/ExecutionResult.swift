@@ -25,11 +25,15 @@ public struct TestRecord: Codable, Sendable, Equatable {
     public var source: String
     public var wallSeconds: Double
     public var cpuSeconds: Double
+    /// For an exception raised in the candidate's code: the last line of the program (1-based,
+    /// the candidate's own numbering) its traceback named. Untrusted: a hint for repair, nothing more.
+    public var candidateLine: Int? = nil
 
     enum CodingKeys: String, CodingKey {
         case index, kind, status, message, source
         case wallSeconds = "wall_s"
         case cpuSeconds = "cpu_s"
+        case candidateLine = "candidate_line"
     }
 }
 
@@ -72,6 +76,10 @@ public struct ExecutionResult: Codable, Sendable, Equatable {
     /// The first attempt's verdict when this result is a re-run (`timeout` or `sandbox_error`),
     /// so a first pass that needed re-runs stays visible.
     public var firstVerdict: Verdict? = nil
+    /// The program line (1-based) that the failing exception's traceback last named in the
+    /// candidate's code, when the failure was an exception the candidate raised (at load or in a
+    /// test); nil for a wrong value, a timeout, a syntax error (its message carries the line).
+    public var candidateLine: Int? = nil
 
     enum CodingKeys: String, CodingKey {
         case verdict, message
@@ -85,6 +93,7 @@ public struct ExecutionResult: Codable, Sendable, Equatable {
         case leftoverFileNames = "leftover_file_names"
         case profile, isolation, rerun
         case firstVerdict = "first_verdict"
+        case candidateLine = "candidate_line"
     }
 
     public var passed: Bool { verdict == .passed }

@@ -59,7 +59,8 @@ struct Judge {
                     index: index, kind: object["kind"] as? String ?? "test",
                     status: object["status"] as? String ?? "error",
                     message: object["message"] as? String ?? "", source: object["source"] as? String ?? "",
-                    wallSeconds: object["wall"] as? Double ?? 0, cpuSeconds: object["cpu"] as? Double ?? 0)
+                    wallSeconds: object["wall"] as? Double ?? 0, cpuSeconds: object["cpu"] as? Double ?? 0,
+                    candidateLine: Self.line(object["candidate_line"]))
             case "done": parsed.done = object
             default: continue
             }
@@ -72,6 +73,13 @@ struct Judge {
         var message: String
         var failingTest: Int?
         var signal: Int32?
+        var candidateLine: Int? = nil
+    }
+
+    /// A positive line number, or nil: the field comes from the sandbox and is checked like input.
+    static func line(_ value: Any?) -> Int? {
+        guard let line = value as? Int, line > 0, line < 10_000_000 else { return nil }
+        return line
     }
 
     func decide(_ parsed: Parsed, _ observation: Observation) -> Decision {
@@ -97,7 +105,10 @@ struct Judge {
                 let signal = Int32(load["signal"] as? Int ?? 0)
                 return decision(.crashed, "while loading: " + message, signal: signal)
             case "exited": return decision(.error, "exited before the tests ran: " + message)
-            default: return decision(.error, message)
+            default:
+                var result = decision(.error, message)
+                result.candidateLine = Self.line(load["candidate_line"])
+                return result
             }
         }
         if let error = parsed.planError {
@@ -122,7 +133,10 @@ struct Judge {
             case "timeout": return decision(.timeout, what, test: index)
             case "memory": return decision(.memory, what, test: index)
             case "crashed": return decision(.crashed, what, test: index, signal: parsed.signals[index])
-            default: return decision(.failed, what, test: index)
+            default:
+                var result = decision(.failed, what, test: index)
+                result.candidateLine = record.candidateLine
+                return result
             }
         }
         guard let done = parsed.done, done["tests"] as? Int == planned else {

@@ -116,7 +116,8 @@ public final class SandboxRunner: Sendable {
             leftoverProcesses: done["leftover_processes"] as? Int ?? 0,
             leftoverFiles: done["leftover_files"] as? Int ?? 0,
             leftoverFileNames: done["leftover_names"] as? [String] ?? [],
-            profile: profile.name, isolation: profile.isolation, rerun: false)
+            profile: profile.name, isolation: profile.isolation, rerun: false,
+            candidateLine: decision.candidateLine)
     }
 
     /// Runs programs on a pool sized to the machine; each timeout is then re-run once,

@@ -5,9 +5,11 @@ import Sandbox
 ///
 /// - A syntax error names a line of the program (code prompt + completion): the tokens on that
 ///   completion line and the one before it (Python often reports the line after the mistake).
+/// - An exception the candidate's own code raised: the completion line its traceback named last
+///   (the sandbox reports it as `candidateLine`).
 /// - An extraction cut: every answer token from the cut on.
-/// - Anything else (a wrong value, an exception, a timeout) names no line the host can trust, so
-///   the whole body is refined at a higher re-mask rate (`wholeBody`).
+/// - Anything else (a wrong value, a timeout, an exception outside the completion) names no line,
+///   so the whole body is refined at a higher re-mask rate (`wholeBody`).
 public struct FailureLocation: Sendable, Equatable {
     public var remask: [Int]
     public var wholeBody: Bool
@@ -33,6 +35,12 @@ public struct FailureLocation: Sendable, Equatable {
             // text is part of the mistake, so the canvas after the answer may be rewritten too.
             if completionLine >= (draft.tokenLines.last ?? -1), draft.answerEnd < draft.canvas.count {
                 positions.insert(draft.answerEnd)
+            }
+        }
+        if result.verdict != .syntaxError, let line = result.candidateLine {
+            let completionLine = line - 1 - promptLines
+            for (index, tokenLine) in draft.tokenLines.enumerated() where tokenLine == completionLine {
+                positions.insert(index)
             }
         }
         if positions.isEmpty { return FailureLocation(remask: [], wholeBody: true) }

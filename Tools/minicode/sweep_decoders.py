@@ -48,6 +48,7 @@ def main():
     ap.add_argument("--limit", type=int, default=100)
     ap.add_argument("--nfe", default="4,8,16")
     ap.add_argument("--binary", default=os.path.join(ROOT, ".build/release/tolerator"))
+    ap.add_argument("--model", default="", help="model folder (default: the embedded model)")
     ap.add_argument("--out", default=os.path.join(HERE, "runs/sweep"))
     ap.add_argument("--only", type=int, nargs="*", help="indices of SETTINGS to run")
     args = ap.parse_args()
@@ -59,7 +60,7 @@ def main():
         out = os.path.join(args.out, f"s{index}")
         subprocess.run([args.binary, "eval", "--suite", args.suite, "--limit", str(args.limit), "--methods", method,
                         "--nfe", args.nfe, "--method-options", json.dumps({method: options}), "--lanes", "2",
-                        "--threads", "1", "--out", out], check=True, stdout=subprocess.DEVNULL)
+                        "--threads", "1", "--out", out] + (["--model", args.model] if args.model else []), check=True, stdout=subprocess.DEVNULL)
         report = json.load(open(os.path.join(out, "report.json")))
         cells = {c["nfe"]: 100 * c["pass_at_k"]["1"] for c in report["cells"]}
         rows.append((index, label, [cells[t] for t in budgets]))
