@@ -21,6 +21,8 @@ public enum ModelFilesError: Error, Equatable, CustomStringConvertible {
     case invalidConfig(file: String, field: String, reason: String)
     case missingConfigField(file: String, field: String)
     case unknownModelType(file: String, modelType: String, supported: [String])
+    /// A command-line override (`--mask-id`, `--stop-ids`) that this model cannot take.
+    case invalidOverride(option: String, value: Int, directory: String, reason: String)
 
     public var description: String {
         switch self {
@@ -60,6 +62,8 @@ public enum ModelFilesError: Error, Equatable, CustomStringConvertible {
             return "\(file): missing required field '\(field)'"
         case .unknownModelType(let file, let modelType, let supported):
             return "\(file): unknown model_type '\(modelType)' (supported: \(supported.joined(separator: ", ")))"
+        case .invalidOverride(let option, let value, let directory, let reason):
+            return "\(option) \(value): \(reason) of the model in \(directory)"
         }
     }
 }

@@ -42,6 +42,14 @@ public struct ModelFolder: Sendable {
             config.specialTokens.apply(generation)
         }
         config.specialTokens.fillFromTokenizer(family: config.family, tokenID: tokenID)
+        // An override is the user's mistake, not the folder's: say so before the folder's ids are checked.
+        let vocabulary = config.vocabularySize
+        for (option, value) in [("--mask-id", overrides.maskID)] + (overrides.stopIDs ?? []).map({ ("--stop-ids", $0) }) {
+            if let value, value < 0 || value >= vocabulary {
+                throw ModelFilesError.invalidOverride(option: option, value: value, directory: directory.path,
+                                                      reason: "outside the vocabulary (0..<\(vocabulary))")
+            }
+        }
         if let mask = overrides.maskID { config.specialTokens.maskID = mask }
         if let stops = overrides.stopIDs { config.specialTokens.explicitStopIDs = stops }
         try config.specialTokens.check(vocabularySize: config.vocabularySize, file: configURL.path)

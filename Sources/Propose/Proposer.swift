@@ -14,6 +14,9 @@ public struct PreparedProposal: Sendable {
     public var prompt: FunctionPrompt
     public var doctestExamples: [DoctestExample]
     public var author: Identity
+    /// True when neither `--author` nor the repository's git config named anyone, so `author`
+    /// is `Identity.fallback`: the caller should say so, since the commit carries it.
+    public var authorIsFallback = false
     /// `request.tests` as paths inside HEAD's tree.
     public var testPaths: [String] = []
 }
@@ -73,15 +76,19 @@ public struct Proposer: Sendable {
         guard Repository.isValidBranchName(branch) else { throw .invalidBranchName(branch) }
         try checkBranch(branch, in: repository)
         var author = Identity.fallback
+        var authorIsFallback = false
         if let given = request.author {
             author = given
         } else if let configured = try configuredIdentity(repository) {
             author = configured
+        } else {
+            authorIsFallback = true
         }
         return PreparedProposal(
             request: request, gitDirectory: repository.gitDirectory, workingDirectory: repository.workingDirectory,
             head: head, path: path, file: file, prompt: prompt, doctestExamples: function.doctestExamples,
-            author: author, testPaths: testPaths)
+            author: author, authorIsFallback: authorIsFallback,
+            testPaths: testPaths)
     }
 
     /// Tries candidates in order; commits the first that passes, or reports the best failure.

@@ -81,17 +81,65 @@ enum SuiteRows {
         for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            if let object = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any] {
+            if let object = (try? JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed])) as? [String: Any] {
                 rows.append(Row(line: lineNumber, object: object))
             } else {
-                issues.append(SuiteIssue(path: path, line: lineNumber, reason: "not a JSON object"))
+                issues.append(SuiteIssue(path: path, line: lineNumber, reason: whyNotAnObject(Data(line))))
             }
         }
         return (rows, issues)
     }
 
+    /// Why a JSON Lines line is not a task: bad UTF-8, bad JSON, or JSON of another kind.
+    static func whyNotAnObject(_ line: Data) -> String {
+        if String(data: line, encoding: .utf8) == nil {
+            let valid = validUTF8Prefix(line)
+            return "not valid UTF-8 (byte 0x\(String(line[line.startIndex + valid], radix: 16, uppercase: true)) at column \(valid + 1)); "
+                + "suites must be UTF-8 text"
+        }
+        guard let value = try? JSONSerialization.jsonObject(with: line, options: [.fragmentsAllowed]) else {
+            return "not valid JSON; each line must be one task object {\"task_id\": ...}"
+        }
+        return "a JSON \(kind(of: value)), not an object; each line must be one task object {\"task_id\": ...}"
+    }
+
+    /// "array", "string", "number", ... for a decoded JSON value.
+    static func kind(of value: Any) -> String {
+        switch value {
+        case is [Any]: "array"
+        case is String: "string"
+        case is NSNull: "null"
+        case is NSNumber: "number or boolean"
+        default: "value"
+        }
+    }
+
+    /// How many leading bytes of `data` are whole, valid UTF-8 sequences.
+    static func validUTF8Prefix(_ data: Data) -> Int {
+        var count = 0
+        var iterator = data.makeIterator()
+        var decoder = Unicode.UTF8()
+        var lastGood = 0
+        loop: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                count += UTF8.width(scalar)
+                lastGood = count
+            case .emptyInput: break loop
+            case .error: break loop
+            }
+        }
+        return lastGood
+    }
+
     private static func parseArray(_ data: Data, path: String) -> (rows: [Row], issues: [SuiteIssue]) {
         guard let array = (try? JSONSerialization.jsonObject(with: data)) as? [Any] else {
+            // JSON Lines whose lines are arrays reads as no valid array: name the first line instead.
+            let first = data.split(separator: UInt8(ascii: "\n")).first.map { Data($0) } ?? data
+            if (try? JSONSerialization.jsonObject(with: first)) is [Any] {
+                return ([], [SuiteIssue(path: path, line: 1, reason: "a JSON array, not an object; in JSON Lines each line "
+                    + "must be one task object, and a whole-file JSON array must be the file's only value")])
+            }
             return ([], [SuiteIssue(path: path, line: 0, reason: "starts with '[' but is not a JSON array")])
         }
         let starts = objectStartLines(data)
@@ -102,7 +150,8 @@ enum SuiteRows {
             if let object = element as? [String: Any] {
                 rows.append(Row(line: line, object: object))
             } else {
-                issues.append(SuiteIssue(path: path, line: line, reason: "array element \(index) is not a JSON object"))
+                issues.append(SuiteIssue(path: path, line: line, reason: "array element \(index) is a JSON \(kind(of: element)), "
+                    + "not a task object (a file that starts with '[' is read as one JSON array of task objects)"))
             }
         }
         return (rows, issues)

@@ -112,6 +112,10 @@ struct ProposeCommand: AsyncParsableCommand {
         if let author { request.author = try Identity(parsing: author) }
         let proposer = Proposer(request: request)
         let prepared = try proposer.prepare()
+        if prepared.authorIsFallback && request.createBranch {
+            FileHandle.standardError.write(Data(("note: no user.name / user.email in \(repo)'s git config and no --author: "
+                + "the commit's author will be \(Identity.fallback)\n").utf8))
+        }
 
         let verifier = try makeVerifier(prepared)
         let source = try makeSource()

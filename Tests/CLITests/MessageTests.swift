@@ -40,6 +40,18 @@ import Testing
             + "in 1...1048576 (got 0); fix it or pass --canvas")
     }
 
+    @Test(arguments: [(["--mask-id", "99999"], "--mask-id 99999"), (["--stop-ids", "3,70000"], "--stop-ids 70000")])
+    func anOutOfVocabularyOverrideBlamesTheOption(flags: [String], named: String) throws {
+        let model = try makeTinyCheckpoint()
+        defer { try? FileManager.default.removeItem(at: model) }
+        let result = try runTolerator(["generate", "--model", model.path, "--threads", "1"] + flags + ["def f():\n"])
+        #expect(result.status != 0)
+        let line = firstLine(result.stderr) ?? ""
+        #expect(line.hasPrefix("Error: \(named): outside the vocabulary (0..<"), "\(line)")
+        #expect(line.hasSuffix("of the model in \(model.path)"), "\(line)")
+        #expect(!line.contains("config.json"))
+    }
+
     @Test func aFolderAsSamplesIsNamed() throws {
         let result = try runTolerator(["score", "--suite", "tiny", "--samples", folder.path])
         #expect(result.status == 1)

@@ -28,12 +28,30 @@ import Suites
         let loaded = try SuiteLoader.load(path: path, onMalformed: .skip)
         #expect(loaded.tasks.map(\.taskID) == ["T/0"])
         #expect(loaded.issues.map(\.description) == [
-            "\(path):2: not a JSON object",
+            "\(path):2: not valid JSON; each line must be one task object {\"task_id\": ...}",
             "\(path):4: missing field \"entry_point\"",
         ])
-        #expect(throws: SuiteError.badLine(path: path, line: 2, reason: "not a JSON object")) {
+        #expect(throws: SuiteError.badLine(path: path, line: 2, reason: "not valid JSON; each line must be one task object {\"task_id\": ...}")) {
             try SuiteLoader.load(path: path, onMalformed: .fail)
         }
+    }
+
+    @Test func eachKindOfBadLineSaysWhatItIs() throws {
+        let folder = TemporaryFolder()
+        let arrays = folder.write("arrays.jsonl", "[1, 2]\n[3]\n")
+        let strings = folder.write("strings.jsonl", humanEvalLine + "\n\"just text\"\n")
+        let latin1 = folder.write("latin1.jsonl", "")
+        try Data(#"{"task_id": "caf"#.utf8 + [0xE9] + #""}"#.utf8 + [0x0A]).write(to: URL(fileURLWithPath: latin1))
+        let numbers = folder.write("numbers.json", "[1, 2]\n")
+        func issues(_ path: String) throws -> [String] {
+            try SuiteLoader.load(path: path, onMalformed: .skip).issues.map(\.description)
+        }
+        #expect(try issues(arrays) == ["\(arrays):1: a JSON array, not an object; in JSON Lines each line must be one task "
+            + "object, and a whole-file JSON array must be the file's only value"])
+        #expect(try issues(strings) == ["\(strings):2: a JSON string, not an object; each line must be one task object {\"task_id\": ...}"])
+        #expect(try issues(latin1) == ["\(latin1):1: not valid UTF-8 (byte 0xE9 at column 17); suites must be UTF-8 text"])
+        #expect(try issues(numbers).first == "\(numbers):1: array element 0 is a JSON number or boolean, not a task object "
+            + "(a file that starts with '[' is read as one JSON array of task objects)")
     }
 
     @Test func mbppOriginalUsesTheTestSplitByDefault() throws {

@@ -191,6 +191,21 @@ func request(_ fixture: GitFixture, file: String = "pkg/mathy.py", function: Str
         let prepared = try Proposer(request: request(fixture)).prepare()
         #expect(prepared.prompt.text == "import math\n\ndef add(a, b):\n    \"\"\"Return a + b.\n\n    >>> add(2, 3)\n    5\n    \"\"\"\n")
         #expect(prepared.author == Identity(name: "Test User", email: "test@example.com"))
+        #expect(!prepared.authorIsFallback)
+    }
+
+    @Test func aRepositoryWithoutIdentityIsSaidToUseTheFallback() throws {
+        let fixture = try dirtyFixture()
+        _ = try fixture.git("config", "--unset", "user.name")
+        _ = try fixture.git("config", "--unset", "user.email")
+        let prepared = try Proposer(request: request(fixture)).prepare()
+        // A global ~/.gitconfig identity (some developer machines) still counts as configured.
+        #expect(prepared.authorIsFallback == (prepared.author == Identity.fallback))
+        var given = request(fixture)
+        given.author = Identity(name: "Ada", email: "ada@example.com")
+        let named = try Proposer(request: given).prepare()
+        #expect(named.author == Identity(name: "Ada", email: "ada@example.com"))
+        #expect(!named.authorIsFallback)
     }
 
     @Test func candidatesFileSplitsOnMarkerLines() {
