@@ -112,7 +112,7 @@ public struct AttemptLoop: Sendable {
 
         func finish(_ p: (draft: Draft, kind: AttemptRecord.Kind, seed: UInt64, remasked: Int, verdict: PendingCheck)) -> Bool {
             let result = p.verdict.wait()
-            let record = Self.record(attempt: records.count + 1, p.kind, p.seed, p.draft, result, p.remasked, tests.count)
+            let record = Self.record(attempt: records.count + 1, p.kind, p.seed, p.draft, result, p.remasked, tests)
             records.append(record)
             onAttempt?(record)
             last = (p.draft, result)
@@ -163,11 +163,12 @@ public struct AttemptLoop: Sendable {
     var promptLines: Int { codePrefix.reduce(0) { $0 + ($1 == "\n" ? 1 : 0) } }
 
     static func record(attempt: Int, _ kind: AttemptRecord.Kind, _ seed: UInt64, _ draft: Draft,
-                       _ result: ExecutionResult, _ remasked: Int, _ total: Int) -> AttemptRecord {
+                       _ result: ExecutionResult, _ remasked: Int, _ tests: VisibleTests) -> AttemptRecord {
+        let total = tests.count
         let passed = result.verdict == .passed ? total : result.tests.filter { $0.kind == "test" && $0.status == "pass" }.count
         return AttemptRecord(attempt: attempt, kind: kind, seed: seed, nfeUsed: draft.nfeUsed,
                              completion: draft.completion, verdict: result.verdict, text: draft.text, passed: passed, total: total,
-                             message: result.verdict == .passed ? "" : result.message, remasked: remasked)
+                             message: tests.failureMessage(result), remasked: remasked)
     }
 }
 

@@ -38,6 +38,18 @@ public struct VisibleTests: Sendable, Equatable, Codable {
         } + asserts
     }
 
+    /// The first failure in the user's terms: the test as written (an example as `>>> call  #
+    /// expects want`, not the doctest call that ran it), then what went wrong. "" for a pass.
+    public func failureMessage(_ result: ExecutionResult) -> String {
+        guard result.verdict != .passed else { return "" }
+        guard result.verdict == .failed, let index = result.failingTest, descriptions.indices.contains(index),
+              let record = result.tests.first(where: { $0.index == index })
+        else { return result.message }
+        var why = record.message
+        if index < examples.count, why.hasPrefix("AssertionError: ") { why.removeFirst("AssertionError: ".count) }
+        return "\(descriptions[index]): \(why)"
+    }
+
     /// A sandbox program that loads `code` and runs every test as its own record, so a result
     /// says how many passed and which failed first.
     public func program(code: String) -> Program {

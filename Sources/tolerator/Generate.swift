@@ -3,6 +3,7 @@ import Decoding
 import Foundation
 import Inference
 import ModelFiles
+import PythonSource
 import Tokenization
 
 struct Generate: ParsableCommand {
@@ -87,7 +88,8 @@ struct Generate: ParsableCommand {
         let tokenizer = try loaded.requireTokenizer()
         let config = loaded.folder.config
         let maskID = try loaded.requireMaskID()
-        let prompt = try PromptBuilder(tokenizer: tokenizer, chatFamily: loaded.chatTemplateFamily)
+        let prompt = try PromptBuilder(tokenizer: tokenizer, chatFamily: loaded.chatTemplateFamily,
+                                       stripExamples: !loaded.showsPromptExamples())
             .build(text, mode: mode)
         let request = DecodingRequest(prompt: prompt.ids, canvasLength: try loaded.canvasLength(decoding.canvas), nfe: decoding.nfe,
                                       seed: decoding.seed, maskId: maskID, stopIds: config.specialTokens.stopIDs)
@@ -166,6 +168,8 @@ struct BuiltPrompt {
 struct PromptBuilder {
     let tokenizer: Tokenizer
     let chatFamily: String?
+    /// Completion mode only: the model sees the text without its docstrings' `>>>` examples.
+    var stripExamples = false
 
     func build(_ text: String, mode: Generate.Mode) throws -> BuiltPrompt {
         var effective = mode
@@ -174,7 +178,8 @@ struct PromptBuilder {
             effective = looksLikeCode || chatFamily == nil ? .completion : .chat
         }
         if effective == .completion {
-            return BuiltPrompt(mode: .completion, rendered: text, ids: tokenizer.encode(text, addSpecialTokens: false))
+            let input = stripExamples ? PromptExamples.stripped(text) : text
+            return BuiltPrompt(mode: .completion, rendered: input, ids: tokenizer.encode(input, addSpecialTokens: false))
         }
         guard let chatFamily else {
             throw ValidationError("this model has no chat template tolerator knows (prompts/chat/); use --mode completion")

@@ -24,6 +24,8 @@ struct ModelCandidateSource: CandidateSource, @unchecked Sendable {
     let seed: UInt64
     let maskID: Int
     let stopIDs: [Int]
+    /// The model was trained without `>>>` examples in docstrings (generation_config.json).
+    let stripExamples: Bool
     private let last = LastDraft()
 
     init(modelPath: String?, special: SpecialTokenOptions, decoding: DecodingFlags, threads: Int,
@@ -40,12 +42,14 @@ struct ModelCandidateSource: CandidateSource, @unchecked Sendable {
         nfe = decoding.nfe
         seed = decoding.seed
         stopIDs = config.specialTokens.stopIDs
+        stripExamples = try !loaded.showsPromptExamples()
         self.strategy = strategy
     }
 
     func candidate(for prompt: FunctionPrompt, attempt: Int, previous: [Verification]) async throws -> String? {
         let request = DecodingRequest(
-            prompt: tokenizer.encode(prompt.text, addSpecialTokens: false), canvasLength: canvas, nfe: nfe,
+            prompt: tokenizer.encode(stripExamples ? PromptExamples.stripped(prompt.text) : prompt.text,
+                                     addSpecialTokens: false), canvasLength: canvas, nfe: nfe,
             seed: seed &+ UInt64(attempt), maskId: maskID, stopIds: stopIDs)
         let drafter = ModelDrafter(model: model, tokenizer: tokenizer, request: request, method: method,
                                    repairOptions: repairOptions)

@@ -62,6 +62,21 @@ struct LoadedModelFiles {
         }
         return count
     }
+    /// False when the folder's `generation_config.json` says `"prompt_examples": false`: the model
+    /// was trained on docstrings without `>>>` examples, so generate and propose take them out of
+    /// the model's input (the verifier still runs them). True when absent.
+    func showsPromptExamples() throws -> Bool {
+        let url = folder.directory.appendingPathComponent("generation_config.json")
+        guard let data = try? Data(contentsOf: url),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let value = object["prompt_examples"]
+        else { return true }
+        guard let flag = value as? Bool else {
+            throw ValidationError("\(url.path): prompt_examples must be true or false (got \(value))")
+        }
+        return flag
+    }
+
     /// Decoding options the model folder recommends per method: `generation_config.json`'s
     /// `method_options` ({method: options}, the `--method-options` format), tuned for that model
     /// (the embedded model's come from the sweep in its README). Empty when absent.

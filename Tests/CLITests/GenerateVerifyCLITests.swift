@@ -50,6 +50,23 @@ import Testing
         }
     }
 
+    /// The quickstart's stub on a fresh clone: the embedded model (trained without `>>>` examples,
+    /// `prompt_examples: false`) sees the docstring without them, the verifier runs them, and the
+    /// function printed is verified.
+    @Test func theQuickstartStubIsVerified() throws {
+        let stub = repositoryRoot.appendingPathComponent("Examples/quickstart/stub.py").path
+        let run = try runTolerator(["generate", "--file", stub, "--nfe", "16", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let prompt = try #require(object["prompt"] as? String)
+        #expect(!prompt.contains(">>>"))
+        #expect(prompt.hasPrefix("def count_evens(nums):\n    \"\"\"Return how many values in nums where the value is even.\"\"\""))
+        #expect((object["code"] as? String)?.contains(">>> count_evens([1, 2, 4, 7])") == true)
+        let verification = try #require(object["verification"] as? [String: Any])
+        #expect(verification["verified"] as? Bool == true)
+        #expect((object["tests"] as? [String])?.count == 2)
+    }
+
     @Test func verifyWithNothingToVerifyAgainstIsAnError() throws {
         let file = try stub("Double x.")
         defer { try? FileManager.default.removeItem(atPath: file) }

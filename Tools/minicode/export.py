@@ -71,6 +71,8 @@ def main():
         "mask_token_id": c.mask_token_id,
         "canvas_length": args.canvas,
         "prompt_format": "raw HumanEval prompt text (signature + docstring), no chat template, no BOS",
+        # Trained on docstrings without >>> examples: generate/propose take them out of the model's input.
+        "prompt_examples": False,
         "trained_steps": ck.get("step"),
     }
     if args.method_options and os.path.exists(args.method_options):

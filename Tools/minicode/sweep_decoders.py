@@ -39,6 +39,12 @@ SETTINGS = [
      tolerator(LLADA_GREEDY, rho=0.75, tau_r=0.0)),
     ("tolerator, greedy entropy fill-up, rho 0.75, gamma 0.5-0.2", "tolerator",
      tolerator(DREAM_GREEDY, rho=0.75, gmax=0.5, gmin=0.2)),
+    ("tolerator, greedy entropy fill-up, rho 0.5, gamma 0.5-0.2", "tolerator",
+     tolerator(DREAM_GREEDY, rho=0.5, gmax=0.5, gmin=0.2)),
+    ("tolerator, greedy entropy fill-up, rho 0.75, gamma 0.3-0.1", "tolerator",
+     tolerator(DREAM_GREEDY, rho=0.75, gmax=0.3, gmin=0.1)),
+    ("tolerator, greedy low-confidence fill-up, rho 0.5, gamma 0.5-0.2", "tolerator",
+     tolerator(LLADA_GREEDY, rho=0.5, gmax=0.5, gmin=0.2)),
 ]
 
 
