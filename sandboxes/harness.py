@@ -191,6 +191,9 @@ def candidate_main(code, rfd, wfd, extra=None):
                 result = obj(*dec(a), **dec(b))
             elif op == "getattr":
                 result = getattr(obj, a)
+            elif op == "setattr":
+                setattr(obj, a, dec(b))
+                result = None
             elif op == "value":
                 result = obj
             elif op == "iter":
@@ -280,6 +283,12 @@ class Remote:
 
     def __str__(self):
         return CHANNEL.request("str", self._rid, None, None)
+
+    def __setattr__(self, name, value):
+        # Trusted setup code builds candidate objects (MBPP 367: `root.left = Node(2)`).
+        if name.startswith("__"):
+            raise AttributeError(name)
+        CHANNEL.request("setattr", self._rid, name, value)
 
 
 class Proxy:
@@ -450,6 +459,8 @@ class Channel:
             b = to_wire(dict(b))
         elif op == "getitem":
             a = to_wire(a)
+        elif op == "setattr":
+            b = to_wire(b)
         try:
             write_all(self.wfd, frame(marshal.dumps((op, target, a, b))))
         except OSError:
@@ -762,8 +773,11 @@ def main():
                 if entry in ns or names is None:
                     ns[entry] = Proxy(entry)
         else:
-            exec(compile(job.get("setup", ""), "<setup>", "exec"), ns)
+            # MBPP order: the solution, then the setup (it may build objects from the solution's
+            # classes, MBPP 367/927), then the asserts.  Setup names override the candidate's.
             bind_candidate_names(ns, names, set(ns), entry)
+            if names is not None:   # a program that did not load skips its tests anyway
+                exec(compile(job.get("setup", ""), "<setup>", "exec"), ns)
             units = []
             for i in range(int(job["count"])):
                 src = job[f"test{i}"]
