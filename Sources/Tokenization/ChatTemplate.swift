@@ -1,4 +1,5 @@
 import Foundation
+import InstallLayout
 
 /// One chat turn.
 public struct ChatMessage: Sendable, Equatable, Hashable, Codable {
@@ -187,17 +188,19 @@ public struct ChatTemplate: Sendable, Equatable {
 }
 
 extension ChatTemplate {
-    /// The `prompts` folder: `$TOLERATOR_PROMPTS` if set, else the one in the source checkout
-    /// this library was built from (found relative to this file).
-    public static func promptsDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+    /// The `prompts` folder: `$TOLERATOR_PROMPTS` if set, else an install's
+    /// `share/tolerator/prompts` (`InstallLayout`), else the one in the source checkout this
+    /// library was built from (found relative to this file).
+    public static func promptsDirectory(environment: [String: String] = ProcessInfo.processInfo.environment,
+                                        installed: URL? = InstallLayout.shareDirectory()) -> URL {
         if let path = environment[promptsEnvironmentKey], !path.isEmpty {
             return URL(fileURLWithPath: path, isDirectory: true)
         }
-        return URL(fileURLWithPath: #filePath)
+        let checkout = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent()  // Tokenization
             .deletingLastPathComponent()  // Sources
             .deletingLastPathComponent()  // package root
-            .appendingPathComponent("prompts", isDirectory: true)
+        return InstallLayout.resource("prompts", checkout: checkout, installed: installed)
     }
 
     /// Loads `<prompts>/chat/<family>.template`.
