@@ -6,12 +6,16 @@
 #       --model /shared/models/Dream-v0-Instruct-7B --methods vanilla,tolerator --nfe 64
 #
 # Results: $RUN_DIR/merged (report.html, results.jsonl, ...), as an unsharded eval writes them.
+# Environment: SHARDS (N, default 3), RUN_DIR (default runs/eval), TOLERATOR (the binary),
+# CPUS (CPUs per shard, default: slurm-eval.sh's #SBATCH --cpus-per-task), SBATCH_OPTIONS
+# (more sbatch options for the shards, e.g. "--partition=cpu --time=2-00:00:00").
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 n=${SHARDS:-3}
 run_dir=${RUN_DIR:-runs/eval}
 export RUN_DIR=$run_dir SHARDS=$n
-shards=$(sbatch --parsable --array="0-$((n - 1))" "$here/slurm-eval.sh" "$@")
+# shellcheck disable=SC2086  # SBATCH_OPTIONS is a list of options
+shards=$(sbatch --parsable --array="0-$((n - 1))" ${CPUS:+--cpus-per-task="$CPUS"} ${SBATCH_OPTIONS:-} "$here/slurm-eval.sh" "$@")
 shards=${shards%%;*}
 folders=""
 for k in $(seq 0 $((n - 1))); do folders="$folders $run_dir/shard-$k"; done

@@ -93,6 +93,30 @@ import Glibc
         try expectMergeEqualsUnsharded()
     }
 
+    /// slurm-submit.sh chains the merge after the array (afterok): nothing to run by hand.
+    @Test(.enabled(if: clusterUp, "needs a running Slurm cluster (sinfo with an idle node; as root, .ci/slurm-up.sh starts a one-node one)"))
+    func submitScriptMergesWhenTheArrayHasFinished() throws {
+        try unsharded()
+        let script = repositoryRoot.appendingPathComponent("Examples/cluster/slurm-submit.sh").path
+        let quoted = evalArguments.map { "'\($0)'" }.joined(separator: " ")
+        let submitted = try Self.shell("cd '\(folder.path)' && '\(script)' \(quoted)",
+                                       environment: ["RUN_DIR": url("runs").path, "TOLERATOR": try binary().path, "SHARDS": "3", "CPUS": "1",
+                                                     "SBATCH_OPTIONS": "--time=10"])
+        #expect(submitted.status == 0, "\(submitted.output)")
+        // "shards: job 21 (array 0-2); merge: job 22 -> ..."
+        let jobs = submitted.output.components(separatedBy: "job ").dropFirst().map { String($0.prefix { $0.isNumber }) }
+        #expect(jobs.count == 2 && jobs.allSatisfy { !$0.isEmpty }, "\(submitted.output)")
+        let deadline = Date().addingTimeInterval(300)
+        while Date() < deadline, try !(Self.shell("squeue -h -o %i -j \(jobs.joined(separator: ",")) 2>/dev/null")).output
+            .trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            usleep(250_000)
+        }
+        #expect(FileManager.default.fileExists(atPath: url("runs/merged/report.html").path))
+        for name in ["results.jsonl", "samples.jsonl"] {
+            #expect(try untimedRows(url("runs/merged").appendingPathComponent(name)) == untimedRows(url("whole").appendingPathComponent(name)), "\(name)")
+        }
+    }
+
     @Test(.enabled(if: clusterUp, "needs a running Slurm cluster (sinfo with an idle node; as root, .ci/slurm-up.sh starts a one-node one)"))
     func aCancelledShardResubmittedResumesThatShardOnly() throws {
         try unsharded()
@@ -104,7 +128,7 @@ import Glibc
         let deadline = Date().addingTimeInterval(120)
         while rows() < 2 && Date() < deadline { usleep(100_000) }
         _ = try Self.shell("scancel --signal=KILL --full '\(job)_1'")
-        while Date() < deadline, (try Self.shell("squeue -h -j '\(job)'")).output.contains(job) { usleep(200_000) }
+        while Date() < deadline, (try Self.shell("squeue -h -j '\(job)' 2>/dev/null")).output.contains(job) { usleep(200_000) }
         let before = rows()
         #expect(before >= 2 && before < 8, "shard 1 cancelled with \(before) of 8 rows")
         let others = try [0, 2].map { try Data(contentsOf: url("runs/shard-\($0)/journal.jsonl")) }
