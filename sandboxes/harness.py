@@ -758,6 +758,7 @@ def main():
     units = None
     param = None
     setup_error = None
+    setup_failed = None   # MBPP setup that raised once the solution was in: the program's failure
     try:
         if job["kind"] == "humaneval":
             try:  # the prompt is suite data: its helpers and imports are trusted here
@@ -776,8 +777,14 @@ def main():
             # MBPP order: the solution, then the setup (it may build objects from the solution's
             # classes, MBPP 367/927), then the asserts.  Setup names override the candidate's.
             bind_candidate_names(ns, names, set(ns), entry)
+            setup_code = compile(job.get("setup", ""), "<setup>", "exec")   # a bad suite stays our error
             if names is not None:   # a program that did not load skips its tests anyway
-                exec(compile(job.get("setup", ""), "<setup>", "exec"), ns)
+                # It runs against the solution (its classes, its functions): when it raises, the
+                # solution failed, as the same script would (an empty answer has no `Node`).
+                status, message = run_unit(setup_code, ns)
+                if status != "pass":
+                    setup_failed = (status if status in ("timeout", "memory", "crashed") else "error",
+                                    "setup failed: " + message)
             units = []
             for i in range(int(job["count"])):
                 src = job[f"test{i}"]
@@ -797,6 +804,9 @@ def main():
     for index, (kind, source, code) in enumerate(units):
         if skip_reason is not None:
             out.send("test", index=index, kind=kind, status="skipped", message=skip_reason, source=source)
+            continue
+        if setup_failed is not None:
+            out.send("test", index=index, kind=kind, status=setup_failed[0], message=setup_failed[1], source=source)
             continue
         t0 = time.monotonic()
         cpu0 = CHANNEL.cpu

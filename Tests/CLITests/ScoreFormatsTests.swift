@@ -53,6 +53,10 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("passed: 2/2 (100.0%)"), "\(run.stdout)")
         #expect(try rows(output).map { $0["task_id"] as? String } == ["11", "12"])
+        // Empty answers fail, and the setup that needs the solution's Node does not make task
+        // 12 a sandbox error (which a resumed run would redo).
+        let empty = try runTolerator(["score", "--suite", suite, "--empty", "--output", folder.appendingPathComponent("empty.jsonl").path])
+        #expect(empty.stdout.contains("passed: 0/2 (0.0%)\nverdicts: failed=2\n"), "\(empty.stdout)")
         let all = try runTolerator(["score", "--suite", suite, "--canonical", "--mbpp-split", "all",
                                     "--output", folder.appendingPathComponent("all.jsonl").path])
         #expect(all.stdout.contains("passed: 3/3 (100.0%)"), "\(all.stdout)\(all.stderr)")

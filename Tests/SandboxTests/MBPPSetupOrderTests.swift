@@ -41,8 +41,13 @@ struct MBPPSetupOrderTests {
     @Test func setupErrorsAndOverridesFollowPlainExecution() throws {
         let runner = try #require(Shared.runner)
         let missing = runner.run(.mbpp(code: "def height(root):\n    return 3\n", setup: Self.setup, tests: ["assert height(root) == 3"]))
-        #expect(missing.verdict != .passed)
-        #expect(missing.message.contains("NameError"), "\(missing.message)")
+        // The program's failure, not the sandbox's: sandbox_error would be retried on resume.
+        #expect(missing.verdict == .failed)
+        #expect(missing.message.contains("setup failed: NameError: name 'Node' is not defined"), "\(missing.message)")
+        #expect(missing.tests.map(\.status) == ["error"])
+        // A setup that is not Python is the suite's fault: still sandbox_error.
+        let broken = runner.run(.mbpp(code: Self.tree, setup: "root = (", tests: ["assert height(root) == 3"]))
+        #expect(broken.verdict == .sandboxError)
         let override = runner.run(.mbpp(code: "limit = 1\ndef under(x):\n    return x < 5\n", setup: "limit = 5",
                                         tests: ["assert limit == 5", "assert under(4)"]))
         #expect(override.verdict == .passed, "\(override.message)")
