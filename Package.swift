@@ -19,20 +19,22 @@ let package = Package(
             name: "CGit2", pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]),
 
+        // Where an installed binary keeps its data (share/tolerator beside bin/); else the checkout.
+        .target(name: "InstallLayout"),
         // Hugging Face checkpoint folders: safetensors, configs, special ids.
         .target(name: "ModelFiles"),
         // Byte-level BPE tokenizers and chat templates.
-        .target(name: "Tokenization"),
+        .target(name: "Tokenization", dependencies: ["InstallLayout"]),
         // The small protocol decoders and models meet at.
         .target(name: "ModelInterface"),
         // vanilla / ReMDM / RCR / TOLERATOR over ModelInterface; knows nothing of BLAS.
         .target(name: "Decoding", dependencies: ["ModelInterface"]),
         // Isolated execution of untrusted Python; knows nothing of models.
-        .target(name: "Sandbox", dependencies: ["CSandboxSpawn"]),
+        .target(name: "Sandbox", dependencies: ["CSandboxSpawn", "InstallLayout"]),
         // fork/exec with rlimits, setsid and uid switch: only async-signal-safe calls in the child.
         .target(name: "CSandboxSpawn"),
         // HumanEval/MBPP-format suite and sample JSONL files.
-        .target(name: "Suites"),
+        .target(name: "Suites", dependencies: ["InstallLayout"]),
         // `tolerator eval`: prompts, code extraction, the resumable grid runner and reports.
         .target(name: "Evaluation", dependencies: ["Suites", "Sandbox", "Decoding", "ModelInterface", "Tokenization", "Verified"]),
         // The bidirectional transformer forward pass over OpenBLAS (LogitsModel for every family).
@@ -50,10 +52,11 @@ let package = Package(
             name: "tolerator",
             dependencies: [
                 "ModelFiles", "Tokenization", "ModelInterface", "Decoding", "Sandbox", "Inference",
-                "Suites", "Evaluation", "GitKit", "PythonSource", "Propose", "Verified",
+                "Suites", "Evaluation", "GitKit", "PythonSource", "Propose", "Verified", "InstallLayout",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            // The embedded model is read in place (ModelLocation.embedded), not bundled.
+            // The embedded model is read in place (ModelLocation.embedded) or from an install's
+            // share/tolerator/minicode (Tools/install.sh), not bundled.
             exclude: ["Resources"]),
 
         // Helpers shared by test targets (fixture hashes); not part of the product.

@@ -206,6 +206,9 @@ def candidate_main(code, rfd, wfd, extra=None):
                 result = obj(*dec(a), **dec(b))
             elif op == "getattr":
                 result = getattr(obj, a)
+            elif op == "setattr":
+                setattr(obj, a, dec(b))
+                result = None
             elif op == "value":
                 result = obj
             elif op == "iter":
@@ -295,6 +298,12 @@ class Remote:
 
     def __str__(self):
         return CHANNEL.request("str", self._rid, None, None)
+
+    def __setattr__(self, name, value):
+        # Trusted setup code builds candidate objects (MBPP 367: `root.left = Node(2)`).
+        if name.startswith("__"):
+            raise AttributeError(name)
+        CHANNEL.request("setattr", self._rid, name, value)
 
 
 class Proxy:
@@ -466,6 +475,8 @@ class Channel:
             b = to_wire(dict(b))
         elif op == "getitem":
             a = to_wire(a)
+        elif op == "setattr":
+            b = to_wire(b)
         try:
             write_all(self.wfd, frame(marshal.dumps((op, target, a, b))))
         except OSError:
@@ -765,6 +776,7 @@ def main():
     units = None
     param = None
     setup_error = None
+    setup_failed = None   # MBPP setup that raised once the solution was in: the program's failure
     try:
         if job["kind"] == "humaneval":
             try:  # the prompt is suite data: its helpers and imports are trusted here
@@ -780,8 +792,17 @@ def main():
                 if entry in ns or names is None:
                     ns[entry] = Proxy(entry)
         else:
-            exec(compile(job.get("setup", ""), "<setup>", "exec"), ns)
+            # MBPP order: the solution, then the setup (it may build objects from the solution's
+            # classes, MBPP 367/927), then the asserts.  Setup names override the candidate's.
             bind_candidate_names(ns, names, set(ns), entry)
+            setup_code = compile(job.get("setup", ""), "<setup>", "exec")   # a bad suite stays our error
+            if names is not None:   # a program that did not load skips its tests anyway
+                # It runs against the solution (its classes, its functions): when it raises, the
+                # solution failed, as the same script would (an empty answer has no `Node`).
+                status, message = run_unit(setup_code, ns)
+                if status != "pass":
+                    setup_failed = (status if status in ("timeout", "memory", "crashed") else "error",
+                                    "setup failed: " + message)
             units = []
             for i in range(int(job["count"])):
                 src = job[f"test{i}"]
@@ -801,6 +822,9 @@ def main():
     for index, (kind, source, code) in enumerate(units):
         if skip_reason is not None:
             out.send("test", index=index, kind=kind, status="skipped", message=skip_reason, source=source)
+            continue
+        if setup_failed is not None:
+            out.send("test", index=index, kind=kind, status=setup_failed[0], message=setup_failed[1], source=source)
             continue
         t0 = time.monotonic()
         cpu0 = CHANNEL.cpu

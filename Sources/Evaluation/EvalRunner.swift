@@ -17,10 +17,14 @@ public struct EvalPlan: Sendable {
     public var chat: ChatTemplate?
     /// Verified generation: each sample is the attempt loop's answer (nil: plain generation).
     public var attempts: AttemptSettings?
+    /// `--shard K/N`: only this shard's tasks are run (`tasks` still lists all of them).
+    public var shard: Shard?
 
     public init(tasks: [SuiteTask], methods: [String], nfe: [Int], samples: Int, seed: UInt64,
-                templates: [SuiteTask.Shape: PromptTemplate], chat: ChatTemplate? = nil, attempts: AttemptSettings? = nil) {
+                templates: [SuiteTask.Shape: PromptTemplate], chat: ChatTemplate? = nil, attempts: AttemptSettings? = nil,
+                shard: Shard? = nil) {
         self.attempts = attempts
+        self.shard = shard
         self.tasks = tasks
         self.methods = methods
         self.nfe = nfe
@@ -30,18 +34,15 @@ public struct EvalPlan: Sendable {
         self.chat = chat
     }
 
+    /// The tasks this run evaluates: all, or its shard's.
+    public var runTasks: [SuiteTask] {
+        guard let shard else { return tasks }
+        return tasks.enumerated().filter { $0.offset % shard.count == shard.index }.map(\.element)
+    }
+
     /// Every sample key in run order: sample-major, so pass@1 over all tasks is known first.
     public var keys: [SampleKey] {
-        var keys: [SampleKey] = []
-        keys.reserveCapacity(tasks.count * methods.count * nfe.count * samples)
-        for sample in 0..<samples {
-            for task in tasks {
-                for method in methods {
-                    for budget in nfe { keys.append(SampleKey(taskID: task.taskID, method: method, nfe: budget, sample: sample)) }
-                }
-            }
-        }
-        return keys
+        SampleKey.grid(taskIDs: runTasks.map(\.taskID), methods: methods, nfe: nfe, samples: samples)
     }
 
     /// The configuration run.json records for this plan.
@@ -56,7 +57,7 @@ public struct EvalPlan: Sendable {
             suitePath: suite.path, suiteHash: suite.contentHash, taskIDs: tasks.map(\.taskID),
             model: generator.identity, methods: methods, methodParameters: parameters, nfe: nfe, samples: samples,
             seed: seed, canvasLength: generator.canvasLength, templates: templateIDs, sandbox: verifier.identity)
-            .with(attempts: attempts)
+            .with(attempts: attempts).with(shard: shard)
     }
 }
 

@@ -15,6 +15,8 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable {
     case noTasks(suite: String)
     case malformedSuite(issues: [String])
     case generationFailed(taskID: String, method: String, nfe: Int, sample: Int, reason: String)
+    /// `merge` refuses shards that are not one whole run; the reason names the folder.
+    case mergeRefused(String)
 
     public var description: String {
         switch self {
@@ -43,6 +45,7 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable {
         case .malformedSuite(let issues): return "malformed suite lines:\n" + issues.map { "  " + $0 }.joined(separator: "\n")
         case .generationFailed(let task, let method, let nfe, let sample, let reason):
             return "generation failed for \(task) \(method) nfe=\(nfe) sample=\(sample): \(reason)"
+        case .mergeRefused(let reason): return "merge: \(reason)"
         }
     }
 }

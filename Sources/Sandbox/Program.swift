@@ -3,8 +3,9 @@ public enum Program: Sendable, Equatable {
     /// human-eval: the candidate module is `prompt + completion`; `test` defines
     /// `check(candidate)`, which is called with `entryPoint`.
     case humanEval(prompt: String, completion: String, test: String, entryPoint: String)
-    /// MBPP: the candidate module is `code`; `setup` (trusted) runs before the tests, each
-    /// of which is one Python statement (usually an `assert`).
+    /// MBPP: the candidate module is `code`; `setup` (trusted) runs after it and before the
+    /// tests (as MBPP's own harness orders them: setup may use the solution's classes), each
+    /// test being one Python statement (usually an `assert`).
     case mbpp(code: String, setup: String, tests: [String])
     /// A repository snapshot written into the sandbox's work directory; `tests` (files or
     /// folders, '/'-separated, relative to the root) run there with unittest, pytest (when the
@@ -74,7 +75,7 @@ public enum Program: Sendable, Equatable {
         case .humanEval(let prompt, let completion, let test, let entryPoint):
             return prompt + completion + "\n" + test + "\n" + "check(\(entryPoint))\n"
         case .mbpp(let code, let setup, let tests):
-            return ([setup, code] + tests).joined(separator: "\n") + "\n"
+            return ([code, setup] + tests).joined(separator: "\n") + "\n"
         case .repository(_, let tests, _):
             return "# a repository program (tests: \(tests.joined(separator: ", "))) has no one-script form\n"
         }

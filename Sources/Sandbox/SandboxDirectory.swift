@@ -1,4 +1,5 @@
 import Foundation
+import InstallLayout
 
 /// The `sandboxes/` directory: profiles and the in-sandbox harness.
 ///
@@ -31,12 +32,12 @@ public struct SandboxDirectory: Sendable, Equatable {
             if let dir = check(env) { return dir }
             throw SandboxError.sandboxesNotFound(tried: tried)
         }
-        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-            .deletingLastPathComponent()
-        for candidate in [exe.appendingPathComponent("sandboxes"),
-                          exe.deletingLastPathComponent().appendingPathComponent("sandboxes"),
-                          exe.deletingLastPathComponent().appendingPathComponent("share/tolerator/sandboxes")] {
-            if let dir = check(candidate.path) { return dir }
+        if let exe = InstallLayout.runningExecutable()?.deletingLastPathComponent() {
+            for candidate in [exe.appendingPathComponent("sandboxes"),
+                              exe.deletingLastPathComponent().appendingPathComponent("sandboxes"),
+                              exe.deletingLastPathComponent().appendingPathComponent("share/tolerator/sandboxes")] {
+                if let dir = check(candidate.path) { return dir }
+            }
         }
         // Sources/Sandbox/SandboxDirectory.swift -> checkout root.
         let root = URL(fileURLWithPath: filePath).deletingLastPathComponent()

@@ -5,17 +5,16 @@ extension HumanEvalSuite {
     /// `tiny`, `minicode`; see `SuiteLocator`). Malformed lines are fatal here: scoring must
     /// never silently run on fewer tasks.
     public static func load(resolving nameOrPath: String) throws -> HumanEvalSuite {
-        let path = try SuiteLocator.resolve(nameOrPath)
-        let loaded = try SuiteLoader.load(path: path, onMalformed: .fail)
+        let loaded = try LoadedSuite.resolving(nameOrPath)
         var tasks: [HumanEvalTask] = []
         for task in loaded.tasks {
             guard task.shape == .humanEval, task.verifiesWithCheck else {
-                throw SuiteError.unreadable(path: path, reason: "task \(task.taskID) is not HumanEval-format (\(task.source))")
+                throw SuiteError.unreadable(path: loaded.path, reason: "task \(task.taskID) is not HumanEval-format (\(task.source))")
             }
             tasks.append(HumanEvalTask(taskID: task.taskID, prompt: task.prompt, canonicalSolution: task.canonicalSolution,
                                        test: task.test, entryPoint: task.entryPoint))
         }
-        return try HumanEvalSuite(path: path, tasks: tasks)
+        return try HumanEvalSuite(path: loaded.path, tasks: tasks)
     }
 }
 

@@ -6,6 +6,8 @@ public enum SuiteError: Error, CustomStringConvertible, Equatable {
     case badLine(path: String, line: Int, reason: String)
     case duplicateTask(path: String, taskID: String)
     case unknownTask(path: String, line: Int, taskID: String)
+    /// An MBPP id the suite file has, left out by the split in use.
+    case outsideSplit(path: String, line: Int, taskID: String, split: String)
     case unwritable(path: String, reason: String)
 
     public var description: String {
@@ -14,6 +16,8 @@ public enum SuiteError: Error, CustomStringConvertible, Equatable {
         case .badLine(let path, let line, let reason): return "\(path):\(line): \(reason)"
         case .duplicateTask(let path, let id): return "\(path): task \(id) appears twice"
         case .unknownTask(let path, let line, let id): return "\(path):\(line): task \(id) is not in the suite"
+        case .outsideSplit(let path, let line, let id, let split):
+            return "\(path):\(line): task \(id) is outside the MBPP \(split) split (--mbpp-split all scores every task)"
         case .unwritable(let path, let reason): return "\(path): cannot write (\(reason))"
         }
     }
@@ -42,8 +46,9 @@ enum JSONLines {
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             do {
                 items.append((lineNumber, try decoder.decode(T.self, from: Data(line))))
-            } catch let DecodingError.keyNotFound(key, _) {
-                throw SuiteError.badLine(path: path, line: lineNumber, reason: "missing field \"\(key.stringValue)\"")
+            } catch let DecodingError.keyNotFound(key, context) {
+                let also = context.debugDescription.hasPrefix("needs ") ? " (\(context.debugDescription))" : ""
+                throw SuiteError.badLine(path: path, line: lineNumber, reason: "missing field \"\(key.stringValue)\"" + also)
             } catch let DecodingError.typeMismatch(_, context) {
                 let field = context.codingPath.map(\.stringValue).joined(separator: ".")
                 throw SuiteError.badLine(path: path, line: lineNumber, reason: "field \"\(field)\" has the wrong type")

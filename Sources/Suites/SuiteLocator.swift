@@ -1,4 +1,5 @@
 import Foundation
+import InstallLayout
 
 /// Turns `--suite` values into files: a path is used as is; `humaneval`, `mbpp`, `minicode`
 /// and `tiny` are names looked up in known places.
@@ -19,7 +20,7 @@ public enum SuiteLocator {
 
     /// The file for `nameOrPath`. An existing file always wins over a name.
     public static func resolve(_ nameOrPath: String, environment: [String: String] = ProcessInfo.processInfo.environment,
-                               checkout: URL = checkoutRoot()) throws -> String {
+                               checkout: URL = dataRoot()) throws -> String {
         if FileManager.default.fileExists(atPath: nameOrPath) { return nameOrPath }
         var tried: [String] = []
         func first(_ paths: [String]) -> String? {
@@ -106,6 +107,16 @@ public enum SuiteLocator {
         guard process.terminationStatus == 0 else { return nil }
         let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return path.isEmpty ? nil : path
+    }
+
+    /// The folder whose `Examples/` holds the named suites: an install's `share/tolerator`
+    /// when it has them (`InstallLayout`), else the source checkout.
+    public static func dataRoot() -> URL {
+        if let installed = InstallLayout.shareDirectory(),
+           FileManager.default.fileExists(atPath: installed.appendingPathComponent("Examples").path) {
+            return installed
+        }
+        return checkoutRoot()
     }
 
     /// The source checkout this module was compiled from (Sources/Suites/SuiteLocator.swift → root).

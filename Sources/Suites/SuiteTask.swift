@@ -20,7 +20,7 @@ public struct SuiteTask: Codable, Sendable, Equatable {
     public var canonicalSolution: String
     /// `check(candidate)` source; empty when `tests` verify instead.
     public var test: String
-    /// MBPP: trusted code run before the asserts.
+    /// MBPP: trusted code run after the solution and before the asserts (it may use the solution's classes).
     public var setup: String
     /// MBPP: assert statements, each one test.
     public var tests: [String]

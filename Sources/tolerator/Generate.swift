@@ -2,6 +2,7 @@ import ArgumentParser
 import Decoding
 import Foundation
 import Inference
+import InstallLayout
 import ModelFiles
 import PythonSource
 import Tokenization
@@ -215,8 +216,13 @@ final class ProgressLine {
 enum ModelLocation {
     static let environmentKey = "TOLERATOR_MODEL"
 
+    /// An install's `share/tolerator/minicode` (`Tools/install.sh`), else the checkout's copy.
     static var embedded: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        if let installed = InstallLayout.shareDirectory()?.appendingPathComponent("minicode", isDirectory: true),
+           FileManager.default.fileExists(atPath: installed.appendingPathComponent("config.json").path) {
+            return installed
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("Resources/minicode", isDirectory: true)
     }
 

@@ -28,6 +28,7 @@ final class ScoreJournal: @unchecked Sendable {
     struct Key: Equatable {
         var taskID: String
         var completion: String
+        var kind: Sample.Kind
         var profile: String
         var timeout: Double
     }
@@ -71,11 +72,12 @@ final class ScoreJournal: @unchecked Sendable {
         var sample: Int
         var taskID: String
         var completion: String
+        var kind: Sample.Kind
         var timeout: Double?
         var result: ExecutionResult
 
         enum CodingKeys: String, CodingKey {
-            case sample, completion
+            case sample, completion, solution
             case taskID = "task_id"
             case timeout = "timeout_s"
         }
@@ -84,7 +86,11 @@ final class ScoreJournal: @unchecked Sendable {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             sample = try container.decode(Int.self, forKey: .sample)
             taskID = try container.decode(String.self, forKey: .taskID)
-            completion = try container.decode(String.self, forKey: .completion)
+            if let solution = try container.decodeIfPresent(String.self, forKey: .solution) {
+                (completion, kind) = (solution, .solution)
+            } else {
+                (completion, kind) = (try container.decode(String.self, forKey: .completion), .completion)
+            }
             timeout = try container.decodeIfPresent(Double.self, forKey: .timeout)
             result = try ExecutionResult(from: decoder)
         }
@@ -114,7 +120,7 @@ final class ScoreJournal: @unchecked Sendable {
         for line in data.split(separator: UInt8(ascii: "\n")) {
             guard let row = try? decoder.decode(Stored.self, from: Data(line)),
                   keys.indices.contains(row.sample),
-                  keys[row.sample] == Key(taskID: row.taskID, completion: row.completion,
+                  keys[row.sample] == Key(taskID: row.taskID, completion: row.completion, kind: row.kind,
                                           profile: row.result.profile, timeout: row.timeout ?? -1)
             else { other += 1; continue }
             // A sandbox_error is ours, not the program's: redone. Otherwise the first row wins.

@@ -18,6 +18,7 @@ struct Tolerator: AsyncParsableCommand {
             ProposeCommand.self,
             Score.self,
             Eval.self,
+            Merge.self,
             Logits.self,
         ]
     )

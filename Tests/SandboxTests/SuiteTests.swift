@@ -68,7 +68,7 @@ struct SuiteTests {
             try Samples.load(path: path, suite: suite)
         }
         try "{\"task_id\": \"TinyEval/0\"}\n".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(throws: SuiteError.badLine(path: path, line: 1, reason: "missing field \"completion\"")) {
+        #expect(throws: SuiteError.badLine(path: path, line: 1, reason: "missing field \"completion\" (needs \"completion\" or evalplus's \"solution\")")) {
             try Samples.load(path: path, suite: suite)
         }
         #expect(Samples.resultsPath(forSamples: "a/s.jsonl") == "a/s.jsonl_results.jsonl")

@@ -68,6 +68,52 @@ import Testing
         #expect(ChatTemplate.family(forModelDirectory: dir) == "llama3-llada")
     }
 
+    /// Qwen3 / CoDA share Qwen2's `<|im_start|>` turns but inject no system prompt (issue 20, req. 5).
+    @Test func tellsQwen3AndCoDAFromQwen2() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tok-qwen3-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func family(modelType: String, jinja: String?) throws -> String? {
+            try Data("{\"model_type\": \"\(modelType)\"}".utf8).write(to: dir.appendingPathComponent("config.json"))
+            let config = dir.appendingPathComponent("tokenizer_config.json")
+            try? FileManager.default.removeItem(at: config)
+            if let jinja {
+                try JSONSerialization.data(withJSONObject: ["chat_template": jinja]).write(to: config)
+            }
+            return ChatTemplate.family(forModelDirectory: dir)
+        }
+        // Shapes of the shipped templates: Qwen2.5 injects its system prompt, Qwen3 knows <think>.
+        let qwen2 = "{%- if messages[0]['role'] != 'system' %}{{- '<|im_start|>system\\nYou are a helpful assistant.<|im_end|>\\n' }}"
+            + "{%- endif %}{%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + message.content }}{%- endfor %}"
+        let qwen3 = "{%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + message.content }}"
+            + "{%- if reasoning_content %}{{- '<think>\\n' }}{%- endif %}{%- endfor %}"
+            + "{%- if enable_thinking is defined and enable_thinking is false %}{{- '<think>\\n\\n</think>\\n\\n' }}{%- endif %}"
+        let plain = "{%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>' }}{%- endfor %}"
+        #expect(try family(modelType: "qwen3", jinja: qwen2) == "qwen2")
+        #expect(try family(modelType: "qwen2", jinja: qwen3) == "qwen3")
+        #expect(try family(modelType: "CoDA", jinja: qwen3) == "qwen3")
+        #expect(try family(modelType: "CoDA", jinja: plain) == "qwen3")
+        #expect(try family(modelType: "qwen3", jinja: plain) == "qwen3")
+        #expect(try family(modelType: "Dream", jinja: plain) == "qwen2")
+        #expect(try family(modelType: "CoDA", jinja: nil) == "qwen3")
+        #expect(try family(modelType: "Qwen3", jinja: nil) == "qwen3")
+        #expect(try family(modelType: "qwen2", jinja: nil) == "qwen2")
+    }
+
+    @Test func qwen3RendersWithoutAnInjectedSystemPrompt() throws {
+        let qwen3 = try ChatTemplate.named("qwen3", promptsDirectory: Self.prompts)
+        #expect(qwen3.family == "qwen3")
+        let user = [ChatMessage(role: "user", content: " Hi ")]
+        #expect(qwen3.render(user) == "<|im_start|>user\n Hi <|im_end|>\n<|im_start|>assistant\n")
+        let withSystem = [ChatMessage(role: "system", content: "Be brief."), ChatMessage(role: "user", content: "Sum?")]
+        #expect(qwen3.render(withSystem)
+            == "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nSum?<|im_end|>\n<|im_start|>assistant\n")
+        #expect(qwen3.render(user, addGenerationPrompt: false) == "<|im_start|>user\n Hi <|im_end|>\n")
+        // Qwen2 differs only by its default system turn.
+        let qwen2 = try ChatTemplate.named("qwen2", promptsDirectory: Self.prompts)
+        #expect(qwen2.render(user) == "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n" + qwen3.render(user))
+    }
+
     @Test(arguments: [
         ("format = \"tolerator-chat-template/1\"\nfamily = \"x\"\nturn = \"{content}\"\ncolour = \"red\"", 4),
         ("format = \"tolerator-chat-template/1\"\nfamily = \"x\"\nturn = \"{role}\"", 3),
