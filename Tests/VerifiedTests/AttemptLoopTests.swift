@@ -81,7 +81,8 @@ final class Recorder: @unchecked Sendable {
         #expect(!answer.verified)
         #expect(answer.attempts.count == 3)
         #expect(answer.chosen == 0)  // all pass 1 of 2: the earliest
-        #expect(answer.answer.message == "test 1: AssertionError")
+        // The failing test as the user wrote it, then why (not the program's internal numbering).
+        #expect(answer.answer.message == "assert f() == 1: AssertionError")
         #expect(answer.nfeTotal == 24)
         #expect(answer.nfeDiscarded == 0)
     }
