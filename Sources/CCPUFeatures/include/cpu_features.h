@@ -1,0 +1,26 @@
+#ifndef CPU_FEATURES_H
+#define CPU_FEATURES_H
+
+/// What CPUID and XGETBV say about this CPU: the vector units OpenBLAS kernels need. Each flag is
+/// 1 only when the CPU has the unit *and* the OS saves its registers (XCR0), since a kernel using
+/// state the OS does not save faults. All zero on CPUs other than x86-64.
+typedef struct {
+    int is_x86_64;
+    char vendor[13];
+    char brand[49];
+    int family, model, stepping;
+    int sse3, avx, fma, avx2;
+    int avx512f, avx512dq, avx512bw, avx512vl;
+    int avx512_bf16, avx512_fp16;
+    int amx_tile, amx_bf16, amx_int8;
+} cpuf_features;
+
+/// Fills *out from CPUID leaves 0, 1, 7 (subleaves 0 and 1) and 0x80000002-4.
+void cpuf_read(cpuf_features *out);
+
+/// Cycles per second of the calling thread's core, estimated from a chain of dependent register
+/// adds (one cycle each on every x86-64 core since the P6) timed with CLOCK_MONOTONIC; the best of
+/// `repeats` runs of about 10 ms. 0 on other CPUs.
+double cpuf_measure_clock_hz(int repeats);
+
+#endif

@@ -1,0 +1,73 @@
+@testable import BLASKernel
+import Foundation
+import Testing
+
+@Suite struct SelfTestTests {
+    /// The loaded core (whatever this machine runs) must pass its own test; a wrong kernel here
+    /// would mean every forward pass is wrong too.
+    @Test func theLoadedCorePassesTheSGEMMCheck() throws {
+        try SGEMMSelfTest.run(threads: 2)
+    }
+
+    @Test func aCrashingChildIsAFailureNotACrash() {
+        let child = SelfTestChild(executable: "/bin/sh", arguments: ["-c", "kill -SEGV $$"], timeout: 10)
+        #expect(throws: KernelError.crashed(signal: SIGSEGV)) {
+            try child.run(core: "SkylakeX", threads: 1, environment: [:])
+        }
+    }
+
+    @Test func aHangingChildTimesOut() {
+        // exec: a grandchild would keep the output pipe open after the kill (the real child has none).
+        let child = SelfTestChild(executable: "/bin/sh", arguments: ["-c", "exec sleep 30"], timeout: 0.5)
+        #expect(throws: KernelError.timedOut(seconds: 0.5)) {
+            try child.run(core: "SkylakeX", threads: 1, environment: [:])
+        }
+    }
+
+    @Test func theChildMustReportTheCoreItWasAskedFor() throws {
+        // The environment reaches the child: it echoes the core it was given, as the real test does.
+        let echo = SelfTestChild(executable: "/bin/sh", arguments: ["-c", "echo core $OPENBLAS_CORETYPE"], timeout: 10)
+        try echo.run(core: "Haswell", threads: 1, environment: [:])
+        let ignored = SelfTestChild(executable: "/bin/sh", arguments: ["-c", "echo core Prescott"], timeout: 10)
+        #expect(throws: KernelError.coreIgnored(asked: "Haswell", ran: "core Prescott")) {
+            try ignored.run(core: "Haswell", threads: 1, environment: [:])
+        }
+        let failing = SelfTestChild(executable: "/bin/sh", arguments: ["-c", "echo wrong >&2; exit 1"], timeout: 10)
+        #expect(throws: KernelError.failed(status: 1, output: "wrong")) {
+            try failing.run(core: "Haswell", threads: 1, environment: [:])
+        }
+    }
+
+    @Test func verdictsPersistAndKeysSeparateCPUsThatShareABrand() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("verdicts-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        var avx2 = CPUFeatures()
+        avx2.brand = "Intel(R) Xeon(R) Processor"
+        avx2.avx2 = true
+        var avx512 = avx2
+        avx512.avx512f = true
+        let first = VerdictCache.key(core: "SkylakeX", features: avx2, library: "lib 1")
+        let second = VerdictCache.key(core: "SkylakeX", features: avx512, library: "lib 1")
+        #expect(first != second)
+        VerdictCache(file: file).record(first, passed: false)
+        VerdictCache(file: file).record(second, passed: true)
+        #expect(VerdictCache(file: file).verdict(first) == false)
+        #expect(VerdictCache(file: file).verdict(second) == true)
+        #expect(VerdictCache(file: file).verdict(VerdictCache.key(core: "SkylakeX", features: avx512, library: "lib 2")) == nil)
+    }
+
+    @Test func peakIsCoresTimesClockTimesFLOPsPerCycle() {
+        let peak = MachinePeak(cores: 2, clockGHz: 2.25, flopsPerCycle: 64)
+        #expect(abs(peak.gflops - 288) < 1e-9)
+        let cpuinfo = "processor : 0\nphysical id : 0\ncore id : 0\n\nprocessor : 1\nphysical id : 0\ncore id : 0\n\n"
+            + "processor : 2\nphysical id : 0\ncore id : 1\n"
+        #expect(MachinePeak.physicalCores(cpuinfo: cpuinfo) == min(2, ProcessInfo.processInfo.activeProcessorCount))
+    }
+
+    @Test(.enabled(if: CPUFeatures.current.isX86_64, "the clock chain is x86-64 assembly"))
+    func theMeasuredClockIsPlausibleOnX86() {
+        let peak = MachinePeak.measure()
+        // Any x86-64 core since 2005 runs at 0.5 to 7 GHz; a broken chain would be far outside.
+        #expect(peak.clockGHz > 0.5 && peak.clockGHz < 7, "\(peak.clockGHz) GHz")
+    }
+}
