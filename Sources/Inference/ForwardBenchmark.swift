@@ -1,3 +1,4 @@
+import BLASKernel
 import Foundation
 import ModelFiles
 
@@ -62,6 +63,27 @@ public struct ForwardBenchmark: Sendable {
         public var ratio: Double
         /// The same ratio in process CPU time.
         public var cpuRatio: Double
+        /// The OpenBLAS core that ran (both the forward and the sgemm reference), and how it was chosen.
+        public var kernel: String
+        public var kernelNote: String
+        /// f32 peak of the cores this run may use (min(threads, physical cores)); unlike `ratio`
+        /// it does not move with the kernel, so a weak kernel shows as a low share.
+        public var peak: MachinePeak
+        public var peakGFLOPs: Double
+        /// achieved GFLOP/s / peak GFLOP/s.
+        public var peakShare: Double
+
+        /// Existing keys keep their names; the kernel and peak keys are the ones issue 18 names.
+        enum CodingKeys: String, CodingKey {
+            case shape, length, rows, threads, dtype, gemmMode, gflopPerForward, forwardMilliseconds
+            case medianForwardMilliseconds, medianForwardCPUMilliseconds, achievedGFLOPs, widenMilliseconds
+            case gemms, sgemmMilliseconds, sgemmGFLOPs, sgemmCPUMilliseconds, ratio, cpuRatio
+            case kernel
+            case kernelNote = "kernel_note"
+            case peak
+            case peakGFLOPs = "peak_gflops"
+            case peakShare = "peak_share"
+        }
     }
 
     public func run() throws -> Report {
@@ -94,13 +116,19 @@ public struct ForwardBenchmark: Sendable {
         let sgemmCPU = gemms.reduce(0) { $0 + Double($1.count) * $1.cpuMilliseconds }
         let median = Self.median(times)
         let cpu = Self.median(runs.map(\.cpu))
+        let kernel = KernelInUse.current
+        var peak = MachinePeak.measure()
+        peak.cores = min(peak.cores, threads)
+        let achieved = flops.total / median / 1e6
         return Report(
             shape: shape, length: length, rows: rows, threads: threads, dtype: dtype.rawValue,
             gemmMode: gemmMode, gflopPerForward: flops.total / 1e9, forwardMilliseconds: times, medianForwardMilliseconds: median,
             medianForwardCPUMilliseconds: cpu,
-            achievedGFLOPs: flops.total / median / 1e6, widenMilliseconds: widen, gemms: gemms,
+            achievedGFLOPs: achieved, widenMilliseconds: widen, gemms: gemms,
             sgemmMilliseconds: sgemmMilliseconds, sgemmGFLOPs: flops.total / sgemmMilliseconds / 1e6,
-            sgemmCPUMilliseconds: sgemmCPU, ratio: sgemmMilliseconds / median, cpuRatio: sgemmCPU / cpu)
+            sgemmCPUMilliseconds: sgemmCPU, ratio: sgemmMilliseconds / median, cpuRatio: sgemmCPU / cpu,
+            kernel: kernel.name, kernelNote: kernel.note, peak: peak, peakGFLOPs: peak.gflops,
+            peakShare: peak.gflops > 0 ? achieved / peak.gflops : 0)
     }
 
     private func widenMilliseconds(_ weights: TransformerWeights, tileElements: Int) -> Double {

@@ -11,8 +11,10 @@ struct BenchForward: ParsableCommand {
         discussion: """
             Prints the median ms per forward, achieved GFLOP/s (engines.md §5 formula), OpenBLAS \
             sgemm timed in the same run on the same GEMM shapes with f32 operands and the same \
-            threads, and the ratio. The LM head is computed for the last --rows positions \
-            (default: all positions). Shapes: \(BenchmarkShapes.names.joined(separator: ", ")).
+            threads, and the ratio; the OpenBLAS core in use; and the share of the physical f32 \
+            peak (cores × measured clock × FLOP per cycle of the CPU's widest units, two FMA ports \
+            assumed), which, unlike the sgemm ratio, shows a weak kernel. The LM head is computed \
+            for the last --rows positions (default: all positions). Shapes: \(BenchmarkShapes.names.joined(separator: ", ")).
             """)
 
     @Option(help: "Model shape.")
@@ -77,6 +79,9 @@ struct BenchForward: ParsableCommand {
         }
         print("sgemm-only forward: \(f(report.sgemmMilliseconds)) ms → \(f(report.sgemmGFLOPs)) GFLOP/s")
         print("ratio (achieved / sgemm): \(f(report.ratio * 100)) %")
+        print("kernel: OpenBLAS \(report.kernel) (\(report.kernelNote))")
+        print("physical f32 peak: \(report.peak.cores) core(s) × \(f(report.peak.clockGHz, 2)) GHz × "
+              + "\(report.peak.flopsPerCycle) FLOP/cycle = \(f(report.peakGFLOPs)) GFLOP/s; forward reaches \(f(report.peakShare * 100)) %")
         print("process CPU time: forward \(f(report.medianForwardCPUMilliseconds)) ms, sgemm-only "
               + "\(f(report.sgemmCPUMilliseconds)) ms, ratio \(f(report.cpuRatio * 100)) % (less sensitive to other load)")
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BLASKernel
 import Decoding
 import Foundation
 import Inference
@@ -152,6 +153,8 @@ struct Generate: ParsableCommand {
 }
 
 struct GenerateOutput: Encodable {
+    /// The OpenBLAS core that computed this answer (speed differs by core, results must not).
+    var kernel = KernelInUse.current.name
     var mode: String
     var prompt: String
     var completion: String

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BLASKernel
 import Decoding
 import Foundation
 import Inference
@@ -104,6 +105,8 @@ extension Generate {
 }
 
 struct VerifiedGenerateOutput: Encodable {
+    /// The OpenBLAS core that computed this answer (speed differs by core, results must not).
+    var kernel = KernelInUse.current.name
     var mode: String
     var prompt: String
     var completion: String

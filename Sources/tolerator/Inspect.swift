@@ -1,4 +1,5 @@
 import ArgumentParser
+import BLASKernel
 import Foundation
 import ModelFiles
 
@@ -34,9 +35,12 @@ struct Inspect: ParsableCommand {
         let loaded = try LoadedModelFiles(path: modelDirectory, special: special)
         let tokenizer = loaded.tokenizer
         let template = loaded.chatTemplateFamily.map { "prompts/chat/\($0).template" }
-        let summary = ModelSummary(
+        var summary = ModelSummary(
             folder: loaded.folder, checkpoint: try loaded.folder.openCheckpoint(), chatTemplate: template,
             tokenText: { tokenizer?.token(forID: $0) }, sequenceLength: length, threads: threads)
+        let kernel = KernelInUse.current
+        summary.kernel = kernel.name
+        summary.kernelNote = kernel.note
         if let problem = loaded.tokenizerProblem, !json {
             print("note: no usable tokenizer (\(problem)); token text omitted")
         }

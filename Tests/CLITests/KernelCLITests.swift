@@ -1,0 +1,94 @@
+import BLASKernel
+import Foundation
+import Testing
+
+/// Runs the built binary with exactly `environment` changed (nil removes a variable), since the
+/// kernel choice depends on OPENBLAS_CORETYPE and the test runner's may be set.
+private func runTolerator(_ arguments: [String], environment changes: [String: String?]) throws
+    -> (status: Int32, stdout: String, stderr: String) {
+    let buildDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let candidates = [buildDirectory, buildDirectory.deletingLastPathComponent()].map { $0.appendingPathComponent("tolerator") }
+    guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: candidates[0].path])
+    }
+    var environment = ProcessInfo.processInfo.environment
+    for (name, value) in changes { environment[name] = value }
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    process.environment = environment
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+private func json(_ text: String) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+}
+
+/// What the decision function says this CPU deserves when OpenBLAS under-detects it.
+private let wantsSkylakeX = KernelChoice.candidates(features: .current, detectedCore: "Prescott").first == "SkylakeX"
+
+/// Issue 18: the process computes with the strongest core the CPU runs correctly, unless the
+/// user chose one; inspect, bench and generate --json name it.
+@Suite struct KernelCLITests {
+    let fixture = parityFixtures.appendingPathComponent("llada-bf16").path
+
+    @Test(.enabled(if: wantsSkylakeX, "this CPU lacks the AVX-512 subsets SkylakeX kernels use"))
+    func withoutASettingAnAVX512CPURunsAnAVX512Core() throws {
+        let result = try runTolerator(["inspect", "--json", fixture], environment: ["OPENBLAS_CORETYPE": nil])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try json(result.stdout)
+        let kernel = try #require(object["kernel"] as? String)
+        let note = try #require(object["kernel_note"] as? String)
+        // OpenBLAS either detects an AVX-512 core itself, or we switched to SkylakeX.
+        #expect(CoreTier(coreName: kernel) == .avx512, "\(kernel): \(note)")
+        if note.hasPrefix("switched from") { #expect(kernel == "SkylakeX") }
+    }
+
+    @Test(.enabled(if: CPUFeatures.current.tier >= .avx2, "Haswell kernels need AVX2 and FMA"))
+    func aUserSetCoreTypeStays() throws {
+        let result = try runTolerator(["inspect", fixture], environment: ["OPENBLAS_CORETYPE": "Haswell"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("kernel       OpenBLAS Haswell (set by OPENBLAS_CORETYPE=Haswell)"))
+    }
+
+    @Test func benchForwardNamesTheKernelAndThePhysicalPeak() throws {
+        let result = try runTolerator(
+            ["bench", "forward", "--shape", "tiny-1024", "--length", "16", "--iterations", "1", "--threads", "1",
+             "--json"], environment: ["OPENBLAS_CORETYPE": nil])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try json(result.stdout)
+        #expect(object["kernel"] as? String == (try inspectedKernel()))
+        let peak = try #require(object["peak_gflops"] as? Double)
+        let share = try #require(object["peak_share"] as? Double)
+        let achieved = try #require(object["achievedGFLOPs"] as? Double)
+        if CPUFeatures.current.isX86_64 {
+            #expect(peak > 1)
+            #expect(abs(share - achieved / peak) < 1e-9)
+        }
+    }
+
+    @Test func generateJSONNamesTheKernel() throws {
+        let file = NSTemporaryDirectory() + "tolerator-kernel-\(UUID().uuidString).py"
+        try Data("def double(x):\n    \"\"\"Double x.\"\"\"\n".utf8).write(to: URL(fileURLWithPath: file))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let result = try runTolerator(["generate", "--file", file, "--nfe", "2", "--method", "vanilla", "--json"],
+                                      environment: ["OPENBLAS_CORETYPE": nil])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try json(result.stdout)["kernel"] as? String == (try inspectedKernel()))
+    }
+
+    /// The core `inspect` reports with OPENBLAS_CORETYPE unset: every command must agree with it.
+    private func inspectedKernel() throws -> String {
+        let result = try runTolerator(["inspect", "--json", fixture], environment: ["OPENBLAS_CORETYPE": nil])
+        let kernel = try #require(try json(result.stdout)["kernel"] as? String)
+        #expect(!kernel.isEmpty && kernel != "unknown")
+        return kernel
+    }
+}
