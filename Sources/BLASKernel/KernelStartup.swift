@@ -18,22 +18,48 @@ public enum KernelStartup {
                                warn: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
         if let threads = environment[SelfTestChild.variable] { runSelfTestAndExit(threads: Int(threads) ?? 2) }
         let detected = OpenBLASLibrary.coreName
-        if let from = environment[switchedVariable] {
-            KernelInUse.record(note: "switched from \(from) after a passed self-test")
+        if let marker = environment[switchedVariable] {
+            // "Prescott" or "Prescott;SkylakeX" (stronger cores that failed their self-test first).
+            let parts = marker.split(separator: ";", maxSplits: 1).map(String.init)
+            let failed = parts.count > 1 ? "; \(parts[1]) failed the self-test" : ""
+            KernelInUse.record(note: "switched from \(parts.first ?? marker) after a passed self-test\(failed)")
+            // The library has read it; programs we start (Python, git hooks) get the user's environment back.
+            unsetenv("OPENBLAS_CORETYPE")
+            unsetenv(switchedVariable)
             return
         }
         let features = CPUFeatures.current
-        let cache = VerdictCache(environment: environment)
         let library = OpenBLASLibrary.identity
         let threads = min(2, ProcessInfo.processInfo.activeProcessorCount)
+        let decision = decide(
+            features: features, detectedCore: detected, environment: environment,
+            cache: VerdictCache(environment: environment), library: library, warn: warn
+        ) { core throws(KernelError) in
+            try SelfTestChild(executable: executablePath).run(core: core, threads: threads, environment: environment)
+        }
+        switch decision {
+        case .keep(_, let reason):
+            KernelInUse.record(note: note(reason))
+        case .switchTo(let core, let from, let failed):
+            reexec(core: core, marker: ([from] + (failed.isEmpty ? [] : [failed.joined(separator: ", ")])).joined(separator: ";"),
+                   warn: warn)
+        }
+    }
+
+    /// The decision with cached verdicts, running `selfTest` only for cores without one. A fresh
+    /// failure is said once through `warn`; cached, later starts keep the weaker core quietly
+    /// (inspect and bench still show why).
+    static func decide(features: CPUFeatures, detectedCore: String, environment: [String: String],
+                       cache: VerdictCache, library: String, warn: (String) -> Void,
+                       selfTest: (String) throws(KernelError) -> Void) -> KernelDecision {
         var freshFailures: [String] = []
         let decision = KernelChoice.decide(
-            features: features, detectedCore: detected, userCoreType: environment["OPENBLAS_CORETYPE"]
+            features: features, detectedCore: detectedCore, userCoreType: environment["OPENBLAS_CORETYPE"]
         ) { core in
             let key = VerdictCache.key(core: core, features: features, library: library)
             if let known = cache.verdict(key) { return known }
             do {
-                try SelfTestChild(executable: executablePath).run(core: core, threads: threads, environment: environment)
+                try selfTest(core)
                 cache.record(key, passed: true)
                 return true
             } catch {
@@ -43,16 +69,10 @@ public enum KernelStartup {
             }
         }
         if !freshFailures.isEmpty {
-            // Said once: the failure is cached, later starts keep the weaker core quietly.
-            let kept = if case .switchTo(let core, _, _) = decision { core } else { detected }
-            warn("note: OpenBLAS core self-test failed (\(freshFailures.joined(separator: "; "))); running \(kept)")
+            let running = if case .switchTo(let core, _, _) = decision { core } else { detectedCore }
+            warn("note: OpenBLAS core self-test failed (\(freshFailures.joined(separator: "; "))); running \(running)")
         }
-        switch decision {
-        case .keep(_, let reason):
-            KernelInUse.record(note: note(reason))
-        case .switchTo(let core, let from, _):
-            reexec(core: core, from: from, warn: warn)
-        }
+        return decision
     }
 
     static func note(_ reason: KernelDecision.KeepReason) -> String {
@@ -69,9 +89,10 @@ public enum KernelStartup {
         FileManager.default.fileExists(atPath: "/proc/self/exe") ? "/proc/self/exe" : CommandLine.arguments[0]
     }
 
-    private static func reexec(core: String, from: String, warn: (String) -> Void) -> Void {
+    private static func reexec(core: String, marker: String, warn: (String) -> Void) {
+        let from = String(marker.prefix(while: { $0 != ";" }))
         setenv("OPENBLAS_CORETYPE", core, 1)
-        setenv(switchedVariable, from, 1)
+        setenv(switchedVariable, marker, 1)
         execv(executablePath, CommandLine.unsafeArgv)
         // Only reached when exec failed: carry on with the loaded core rather than fail the command.
         let reason = String(cString: strerror(errno))

@@ -16,10 +16,10 @@ public struct MachinePeak: Sendable, Codable, Equatable {
         self.flopsPerCycle = flopsPerCycle
     }
 
-    /// Measures the clock (about 50 ms; the best of 5 runs, so another process's load lowers it
-    /// less) and counts physical cores this process may use.
+    /// Measures the clock (about 50 ms: the best of 50 short runs, so another process's load
+    /// lowers it less) and counts physical cores this process may use.
     public static func measure(features: CPUFeatures = .current) -> MachinePeak {
-        MachinePeak(cores: physicalCores(), clockGHz: cpuf_measure_clock_hz(5) / 1e9,
+        MachinePeak(cores: physicalCores(), clockGHz: cpuf_measure_clock_hz(50) / 1e9,
                     flopsPerCycle: features.f32FLOPsPerCycle)
     }
 

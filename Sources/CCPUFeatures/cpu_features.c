@@ -66,7 +66,7 @@ double cpuf_measure_clock_hz(int repeats) {
     // 100 dependent register-register adds per iteration: the loop's own dec/jnz run beside
     // them, so the chain's length in cycles is the add count. Not `add $1`: Golden Cove and later
     // fold small immediate adds at rename, which would count 2-5 "cycles" per real one.
-    const long iterations = 200000;
+    const long iterations = 20000;  // 2M cycles: short enough that some runs escape preemption
     double best = 0;
     for (int r = 0; r < repeats; r++) {
         struct timespec t0, t1;

@@ -71,3 +71,35 @@ import Testing
         #expect(peak.clockGHz > 0.5 && peak.clockGHz < 7, "\(peak.clockGHz) GHz")
     }
 }
+
+/// The start-up decision with its cache: a failure is announced when the test fails, not on
+/// every later start.
+@Suite struct StartupDecisionTests {
+    @Test func aFreshFailureIsSaidOnceAndTheDetectedCoreKept() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("verdicts-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        var features = CPUFeatures()
+        features.isX86_64 = true
+        features.avx2 = true
+        features.fma = true
+        features.avx = true
+        var warnings: [String] = []
+        var tests = 0
+        func decide() -> KernelDecision {
+            KernelStartup.decide(features: features, detectedCore: "Prescott", environment: [:],
+                                 cache: VerdictCache(file: file), library: "lib", warn: { warnings.append($0) }) { core throws(KernelError) in
+                tests += 1
+                throw .crashed(signal: SIGILL)
+            }
+        }
+        let first = decide()
+        #expect(first == .keep(core: "Prescott", reason: .selfTestFailed(["Haswell", "Sandybridge"])))
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.contains("Haswell: the test process died of signal \(SIGILL)") == true)
+        #expect(warnings.first?.hasSuffix("running Prescott") == true)
+        let second = decide()
+        #expect(second == first)
+        #expect(warnings.count == 1)
+        #expect(tests == 2)  // both cores once, at the first start only
+    }
+}

@@ -20,7 +20,8 @@ void cpuf_read(cpuf_features *out);
 
 /// Cycles per second of the calling thread's core, estimated from a chain of dependent register
 /// adds (one cycle each on every x86-64 core since the P6) timed with CLOCK_MONOTONIC; the best of
-/// `repeats` runs of about 10 ms. 0 on other CPUs.
+/// `repeats` runs of about 1 ms (on a loaded machine most runs are preempted, the best is not).
+/// 0 on other CPUs.
 double cpuf_measure_clock_hz(int repeats);
 
 #endif
