@@ -7,7 +7,8 @@ import Glibc
 /// OPENBLAS_CORETYPE is read when the library loads, which is before any of our code runs, so
 /// switching means re-executing the program with the variable set.
 public enum KernelStartup {
-    /// Set on the re-executed process: the core OpenBLAS had detected. Marks OPENBLAS_CORETYPE
+    /// Set on the re-executed process: the core OpenBLAS had detected, then ";" and any stronger
+    /// cores that failed their self-test first. Marks OPENBLAS_CORETYPE
     /// as ours, not the user's, and stops a second switch.
     public static let switchedVariable = "TOLERATOR_BLAS_SWITCHED_FROM"
 

@@ -72,6 +72,9 @@ public struct ForwardBenchmark: Sendable {
         public var peakGFLOPs: Double
         /// achieved GFLOP/s / peak GFLOP/s.
         public var peakShare: Double
+        /// cores × measured FMA throughput (see MachinePeak), and the share of it.
+        public var fmaPeakGFLOPs: Double
+        public var fmaPeakShare: Double
 
         /// Existing keys keep their names; the kernel and peak keys are the ones issue 18 names.
         enum CodingKeys: String, CodingKey {
@@ -83,6 +86,8 @@ public struct ForwardBenchmark: Sendable {
             case peak
             case peakGFLOPs = "peak_gflops"
             case peakShare = "peak_share"
+            case fmaPeakGFLOPs = "fma_peak_gflops"
+            case fmaPeakShare = "fma_peak_share"
         }
     }
 
@@ -128,7 +133,8 @@ public struct ForwardBenchmark: Sendable {
             sgemmMilliseconds: sgemmMilliseconds, sgemmGFLOPs: flops.total / sgemmMilliseconds / 1e6,
             sgemmCPUMilliseconds: sgemmCPU, ratio: sgemmMilliseconds / median, cpuRatio: sgemmCPU / cpu,
             kernel: kernel.name, kernelNote: kernel.note, peak: peak, peakGFLOPs: peak.gflops,
-            peakShare: peak.gflops > 0 ? achieved / peak.gflops : 0)
+            peakShare: peak.gflops > 0 ? achieved / peak.gflops : 0, fmaPeakGFLOPs: peak.measuredFMAGFLOPs,
+            fmaPeakShare: peak.measuredFMAGFLOPs > 0 ? achieved / peak.measuredFMAGFLOPs : 0)
     }
 
     private func widenMilliseconds(_ weights: TransformerWeights, tileElements: Int) -> Double {

@@ -82,6 +82,10 @@ struct BenchForward: ParsableCommand {
         print("kernel: OpenBLAS \(report.kernel) (\(report.kernelNote))")
         print("physical f32 peak: \(report.peak.cores) core(s) × \(f(report.peak.clockGHz, 2)) GHz × "
               + "\(report.peak.flopsPerCycle) FLOP/cycle = \(f(report.peakGFLOPs)) GFLOP/s; forward reaches \(f(report.peakShare * 100)) %")
+        if report.fmaPeakGFLOPs > 0 {
+            print("measured FMA throughput: \(f(report.fmaPeakGFLOPs)) GFLOP/s on \(report.peak.cores) core(s); "
+                  + "forward reaches \(f(report.fmaPeakShare * 100)) %")
+        }
         print("process CPU time: forward \(f(report.medianForwardCPUMilliseconds)) ms, sgemm-only "
               + "\(f(report.sgemmCPUMilliseconds)) ms, ratio \(f(report.cpuRatio * 100)) % (less sensitive to other load)")
     }

@@ -69,6 +69,12 @@ import Testing
         let peak = MachinePeak.measure()
         // Any x86-64 core since 2005 runs at 0.5 to 7 GHz; a broken chain would be far outside.
         #expect(peak.clockGHz > 0.5 && peak.clockGHz < 7, "\(peak.clockGHz) GHz")
+        if peak.flopsPerCycle >= 32 {
+            // Measured FMA throughput: at least one port at half the scalar clock, at most the formula (+10% noise).
+            let formula = peak.clockGHz * Double(peak.flopsPerCycle)
+            #expect(peak.measuredFMAGFLOPsPerCore > formula / 4 && peak.measuredFMAGFLOPsPerCore < formula * 1.1,
+                    "\(peak.measuredFMAGFLOPsPerCore) vs \(formula)")
+        }
     }
 }
 

@@ -24,4 +24,10 @@ void cpuf_read(cpuf_features *out);
 /// 0 on other CPUs.
 double cpuf_measure_clock_hz(int repeats);
 
+/// f32 FLOP per second of the calling thread's core, measured: 12 independent chains of
+/// `width_bits`-wide (256 or 512) FMAs, best of `repeats` runs of about 1-2 ms. Counts FMA ports
+/// and any clock drop under wide vectors, which the clock times features cannot see. The caller
+/// must check the width is supported (AVX-512F for 512, AVX2+FMA for 256). 0 on other CPUs.
+double cpuf_measure_fma_flops(int width_bits, int repeats);
+
 #endif
