@@ -17,10 +17,13 @@ public struct ForwardBenchmark: Sendable {
     /// "workers" (default: rows of W split among workers, 1-thread sgemm each) or "blas"
     /// (OpenBLAS's own threads per GEMM), to compare the two in one build.
     public var gemmMode: String
+    /// `--compute`: when it resolves to native, the f32 path is timed in the same run too.
+    public var compute: ComputeRequest
 
     public init(shape: String, length: Int, threads: Int, dtype: DType, rows: Int, iterations: Int,
-                tileElements: Int? = nil, gemmMode: String = "workers") {
+                tileElements: Int? = nil, gemmMode: String = "workers", compute: ComputeRequest = .auto) {
         self.gemmMode = gemmMode
+        self.compute = compute
         self.shape = shape
         self.length = length
         self.threads = threads
@@ -75,6 +78,17 @@ public struct ForwardBenchmark: Sendable {
         /// cores × measured FMA throughput (see MachinePeak), and the share of it.
         public var fmaPeakGFLOPs: Double
         public var fmaPeakShare: Double
+        /// Issue 18's names for the median and the achieved rate (the older keys stay).
+        public var medianMs: Double
+        public var gflops: Double
+        /// "f32" or "native-bf16", and why.
+        public var compute: String
+        public var computeNote: String
+        /// Measured per-core f32 FMA and bf16 dot rates (0 where a unit is missing).
+        public var throughput: VectorThroughput
+        /// When compute is native: the f32 path's median in the same run, and f32 ms / native ms.
+        public var f32MedianMs: Double?
+        public var nativeSpeedup: Double?
 
         /// Existing keys keep their names; the kernel and peak keys are the ones issue 18 names.
         enum CodingKeys: String, CodingKey {
@@ -88,6 +102,12 @@ public struct ForwardBenchmark: Sendable {
             case peakShare = "peak_share"
             case fmaPeakGFLOPs = "fma_peak_gflops"
             case fmaPeakShare = "fma_peak_share"
+            case medianMs = "median_ms"
+            case gflops, compute
+            case computeNote = "compute_note"
+            case throughput
+            case f32MedianMs = "f32_median_ms"
+            case nativeSpeedup = "native_speedup"
         }
     }
 
@@ -100,19 +120,29 @@ public struct ForwardBenchmark: Sendable {
         guard let mode = LinearEngine.Mode(rawValue: gemmMode) else {
             throw InferenceError.unknownShape(name: "gemm mode \(gemmMode)", known: ["workers", "blas"])
         }
-        let model = try TransformerModel(weights: weights, threads: threads, tileElements: tileElements, mode: mode)
+        let model = try TransformerModel(weights: weights, threads: threads, tileElements: tileElements, mode: mode,
+                                         compute: compute)
         var generator = SplitMix64(seed: 7)
         let tokens = (0..<length).map { _ in Int(generator.next() % UInt64(config.vocabularySize)) }
         let positions = Array((length - rows)..<length)
-        _ = try model.logits(tokens: tokens, positions: positions)  // warm-up: pages, workspace
-        var runs: [Timing] = []
+        // With native compute, the f32 path on the same weights is timed in the same run,
+        // alternating forward by forward so both see the same background load.
+        let reference = model.compute.path == .f32 ? nil : try TransformerModel(
+            weights: weights, threads: threads, tileElements: tileElements, mode: mode, compute: .f32)
+        let models = [model] + (reference.map { [$0] } ?? [])
+        var timings = [[Timing]](repeating: [], count: models.count)
+        for candidate in models { _ = try candidate.logits(tokens: tokens, positions: positions) }  // warm-up
         for _ in 0..<max(1, iterations) {
-            var failure: Error?
-            runs.append(Self.measure {
-                do { _ = try model.logits(tokens: tokens, positions: positions) } catch { failure = error }
-            })
-            if let failure { throw failure }
+            for (index, candidate) in models.enumerated() {
+                var failure: Error?
+                timings[index].append(Self.measure {
+                    do { _ = try candidate.logits(tokens: tokens, positions: positions) } catch { failure = error }
+                })
+                if let failure { throw failure }
+            }
         }
+        let runs = timings[0]
+        let f32Median = reference == nil ? nil : Self.median(timings[1].map(\.wall))
         let times = runs.map(\.wall)
         let widen = widenMilliseconds(weights, tileElements: tileElements)
         let flops = ForwardFLOPs(config: config, length: length, rows: rows)
@@ -134,7 +164,9 @@ public struct ForwardBenchmark: Sendable {
             sgemmCPUMilliseconds: sgemmCPU, ratio: sgemmMilliseconds / median, cpuRatio: sgemmCPU / cpu,
             kernel: kernel.name, kernelNote: kernel.note, peak: peak, peakGFLOPs: peak.gflops,
             peakShare: peak.gflops > 0 ? achieved / peak.gflops : 0, fmaPeakGFLOPs: peak.measuredFMAGFLOPs,
-            fmaPeakShare: peak.measuredFMAGFLOPs > 0 ? achieved / peak.measuredFMAGFLOPs : 0)
+            fmaPeakShare: peak.measuredFMAGFLOPs > 0 ? achieved / peak.measuredFMAGFLOPs : 0,
+            medianMs: median, gflops: achieved, compute: model.compute.path.rawValue, computeNote: model.compute.note,
+            throughput: .current, f32MedianMs: f32Median, nativeSpeedup: f32Median.map { $0 / median })
     }
 
     private func widenMilliseconds(_ weights: TransformerWeights, tileElements: Int) -> Double {

@@ -41,6 +41,9 @@ struct BenchForward: ParsableCommand {
     @Option(help: "GEMM threading: workers (W's rows split among workers, 1-thread sgemm each) or blas.")
     var gemmMode = "workers"
 
+    @Option(help: ComputeOption.help)
+    var compute: ComputeRequest = .auto
+
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
@@ -58,7 +61,7 @@ struct BenchForward: ParsableCommand {
         let benchmark = ForwardBenchmark(
             shape: shape, length: length, threads: threads, dtype: DType(rawValue: dtype.uppercased())!,
             rows: rows ?? length, iterations: iterations, tileElements: tileElements,
-            gemmMode: gemmMode)
+            gemmMode: gemmMode, compute: compute)
         let report = try benchmark.run()
         if json {
             let encoder = JSONEncoder()
@@ -71,6 +74,10 @@ struct BenchForward: ParsableCommand {
               + "threads \(report.threads), weights \(report.dtype), gemm mode \(report.gemmMode)")
         print("forward: median \(f(report.medianForwardMilliseconds)) ms of \(report.forwardMilliseconds.map { f($0) }), "
               + "\(f(report.gflopPerForward)) GFLOP → \(f(report.achievedGFLOPs)) GFLOP/s")
+        print("compute: \(report.compute) (\(report.computeNote))")
+        if let f32 = report.f32MedianMs, let speedup = report.nativeSpeedup {
+            print("f32 path, same run and weights: median \(f(f32)) ms; native is \(f(speedup, 2))× the f32 speed")
+        }
         print("widening 16-bit weights once: \(f(report.widenMilliseconds)) ms per forward")
         print("same-run sgemm (f32, \(report.threads) threads):")
         for gemm in report.gemms {

@@ -72,6 +72,30 @@ private let wantsSkylakeX = KernelChoice.candidates(features: .current, detected
             #expect(peak > 1)
             #expect(abs(share - achieved / peak) < 1e-9)
         }
+        // Issue 18, req. 3's names.
+        #expect(object["gflops"] as? Double == achieved)
+        #expect(object["median_ms"] as? Double == object["medianForwardMilliseconds"] as? Double)
+        #expect(["f32", "native-bf16"].contains(object["compute"] as? String ?? ""))
+    }
+
+    /// `--compute native` on a CPU that has the unit runs native and times the f32 path beside it;
+    /// `--compute f32` never does.
+    @Test func benchForwardComparesNativeWithF32InOneRun() throws {
+        let arguments = ["bench", "forward", "--shape", "tiny-1024", "--length", "16", "--iterations", "1",
+                         "--threads", "1", "--json", "--compute"]
+        let f32 = try json(try runTolerator(arguments + ["f32"], environment: [:]).stdout)
+        #expect(f32["compute"] as? String == "f32")
+        #expect(f32["f32_median_ms"] == nil)
+        let native = try json(try runTolerator(arguments + ["native"], environment: [:]).stdout)
+        if CPUFeatures.current.supportsBF16Dot {
+            #expect(native["compute"] as? String == "native-bf16")
+            let f32Median = try #require(native["f32_median_ms"] as? Double)
+            let speedup = try #require(native["native_speedup"] as? Double)
+            let median = try #require(native["median_ms"] as? Double)
+            #expect(abs(speedup - f32Median / median) < 1e-9)
+        } else {
+            #expect(native["compute_note"] as? String == "native requested, but this CPU has no AVX512_BF16")
+        }
     }
 
     @Test func generateJSONNamesTheKernel() throws {
@@ -81,7 +105,9 @@ private let wantsSkylakeX = KernelChoice.candidates(features: .current, detected
         let result = try runTolerator(["generate", "--file", file, "--nfe", "2", "--method", "vanilla", "--json"],
                                       environment: ["OPENBLAS_CORETYPE": nil])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(try json(result.stdout)["kernel"] as? String == (try inspectedKernel()))
+        let object = try json(result.stdout)
+        #expect(object["kernel"] as? String == (try inspectedKernel()))
+        #expect(["f32", "native-bf16"].contains(object["compute"] as? String ?? ""))
     }
 
     /// The core `inspect` reports with OPENBLAS_CORETYPE unset: every command must agree with it.

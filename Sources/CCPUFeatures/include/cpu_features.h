@@ -30,4 +30,10 @@ double cpuf_measure_clock_hz(int repeats);
 /// must check the width is supported (AVX-512F for 512, AVX2+FMA for 256). 0 on other CPUs.
 double cpuf_measure_fma_flops(int width_bits, int repeats);
 
+/// f32 FLOP per second of the calling thread's core through AVX512_BF16 `vdpbf16ps` (zmm; 64
+/// FLOP per instruction), measured as cpuf_measure_fma_flops. Decides whether bf16 compute beats
+/// f32 here: the instruction doubles the work per instruction but not always per cycle. The
+/// caller must check AVX512_BF16 is supported. 0 on other CPUs.
+double cpuf_measure_bf16_dot_flops(int repeats);
+
 #endif
