@@ -19,11 +19,16 @@ public struct ForwardBenchmark: Sendable {
     public var gemmMode: String
     /// `--compute`: when it resolves to native, the f32 path is timed in the same run too.
     public var compute: ComputeRequest
+    /// A checkpoint folder to time instead of the random `shape` (its own dtype), e.g. the one
+    /// Tools/sidebyside writes for llama.cpp too.
+    public var modelDirectory: URL?
 
     public init(shape: String, length: Int, threads: Int, dtype: DType, rows: Int, iterations: Int,
-                tileElements: Int? = nil, gemmMode: String = "workers", compute: ComputeRequest = .auto) {
+                tileElements: Int? = nil, gemmMode: String = "workers", compute: ComputeRequest = .auto,
+                modelDirectory: URL? = nil) {
         self.gemmMode = gemmMode
         self.compute = compute
+        self.modelDirectory = modelDirectory
         self.shape = shape
         self.length = length
         self.threads = threads
@@ -114,9 +119,15 @@ public struct ForwardBenchmark: Sendable {
     public func run() throws -> Report {
         let tileElements = self.tileElements ?? LinearEngine.defaultTileElements
         guard threads >= 1 else { throw InferenceError.invalidThreadCount(threads) }
-        let config = try BenchmarkShapes.config(named: shape)
+        let weights: TransformerWeights
+        if let modelDirectory {
+            let folder = try ModelFolder(directory: modelDirectory)
+            weights = try TransformerWeights(checkpoint: try folder.openCheckpoint(), config: folder.config)
+        } else {
+            weights = TransformerWeights(randomFor: try BenchmarkShapes.config(named: shape), dtype: dtype, seed: 42)
+        }
+        let config = weights.config
         let rows = min(max(self.rows, 0), length)
-        let weights = TransformerWeights(randomFor: config, dtype: dtype, seed: 42)
         guard let mode = LinearEngine.Mode(rawValue: gemmMode) else {
             throw InferenceError.unknownShape(name: "gemm mode \(gemmMode)", known: ["workers", "blas"])
         }
@@ -156,7 +167,7 @@ public struct ForwardBenchmark: Sendable {
         peak.cores = min(peak.cores, threads)
         let achieved = flops.total / median / 1e6
         return Report(
-            shape: shape, length: length, rows: rows, threads: threads, dtype: dtype.rawValue,
+            shape: modelDirectory?.path ?? shape, length: length, rows: rows, threads: threads, dtype: weights.head.dtype.rawValue,
             gemmMode: gemmMode, gflopPerForward: flops.total / 1e9, forwardMilliseconds: times, medianForwardMilliseconds: median,
             medianForwardCPUMilliseconds: cpu,
             achievedGFLOPs: achieved, widenMilliseconds: widen, gemms: gemms,

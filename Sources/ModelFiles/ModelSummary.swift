@@ -20,6 +20,9 @@ public struct ModelSummary: Sendable, Codable, Equatable {
     /// which owns the BLAS start-up (this module knows nothing of BLAS).
     public var kernel: String?
     public var kernelNote: String?
+    /// `--compute`'s resolution for this model on this CPU ("f32", "native-bf16") and why.
+    public var compute: String?
+    public var computeNote: String?
 
     enum CodingKeys: String, CodingKey {
         case directory, config
@@ -35,6 +38,8 @@ public struct ModelSummary: Sendable, Codable, Equatable {
         case sequenceLength = "sequence_length"
         case kernel
         case kernelNote = "kernel_note"
+        case compute
+        case computeNote = "compute_note"
     }
 
     public init(folder: ModelFolder, checkpoint: Checkpoint, chatTemplate: String?,
@@ -86,6 +91,9 @@ public struct ModelSummary: Sendable, Codable, Equatable {
         ]
         if let kernel {
             lines.append("kernel       OpenBLAS \(kernel)\(kernelNote.map { " (\($0))" } ?? "")")
+        }
+        if let compute {
+            lines.append("compute      \(compute)\(computeNote.map { " (\($0))" } ?? "")")
         }
         if c.specialTokens.maskID == nil {
             lines.append("warning      no mask id: pass --mask-id")

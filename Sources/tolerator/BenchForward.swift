@@ -20,6 +20,10 @@ struct BenchForward: ParsableCommand {
     @Option(help: "Model shape.")
     var shape = "qwen2.5-0.5b"
 
+    @Option(help: ArgumentHelp("Time this checkpoint folder instead of a random --shape (its dtype; --dtype is ignored).",
+                               valueName: "dir"))
+    var model: String?
+
     @Option(parsing: .unconditional, help: "Sequence length (prompt + canvas).")
     var length = 512
 
@@ -61,7 +65,7 @@ struct BenchForward: ParsableCommand {
         let benchmark = ForwardBenchmark(
             shape: shape, length: length, threads: threads, dtype: DType(rawValue: dtype.uppercased())!,
             rows: rows ?? length, iterations: iterations, tileElements: tileElements,
-            gemmMode: gemmMode, compute: compute)
+            gemmMode: gemmMode, compute: compute, modelDirectory: model.map { URL(fileURLWithPath: $0) })
         let report = try benchmark.run()
         if json {
             let encoder = JSONEncoder()

@@ -78,6 +78,23 @@ private let wantsSkylakeX = KernelChoice.candidates(features: .current, detected
         #expect(["f32", "native-bf16"].contains(object["compute"] as? String ?? ""))
     }
 
+    /// `--model DIR` times a checkpoint folder (Tools/sidebyside writes one for llama.cpp too) in its own dtype.
+    @Test func benchForwardTimesACheckpointFolder() throws {
+        let result = try runTolerator(["bench", "forward", "--model", fixture, "--length", "12", "--iterations", "1",
+                                       "--threads", "1", "--dtype", "f32", "--json"], environment: [:])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try json(result.stdout)
+        #expect(object["shape"] as? String == fixture)
+        #expect(object["dtype"] as? String == "BF16")
+        // d 48, 2 layers, 4 heads × 12, 2 KV heads, ff 80, V 192, L = rows = 12 (engines.md §5).
+        let perLayer: Double = 2304 + 2304 + 2304 + 11_520  // q, k+v, o, gate+up+down: 20,736 weights
+        let body: Double = 2 * 12 * perLayer * 2
+        let head: Double = 2 * 12 * 48 * 192
+        let attention: Double = 4 * 2 * 12 * 12 * 48
+        let want = (body + head + attention) / 1e9
+        #expect(abs((object["gflopPerForward"] as? Double ?? 0) - want) < 1e-12)
+    }
+
     /// `--compute native` on a CPU that has the unit runs native and times the f32 path beside it;
     /// `--compute f32` never does.
     @Test func benchForwardComparesNativeWithF32InOneRun() throws {
