@@ -31,6 +31,13 @@ public final class TransformerModel: LogitsModel, @unchecked Sendable {
         try self.init(checkpoint: checkpoint, config: folder.config, threads: threads, compute: compute)
     }
 
+    /// A model on one compute path regardless of `auto`'s choice (tests of that path).
+    convenience init(folder: ModelFolder, threads: Int, forcing path: ComputePath) throws {
+        let checkpoint = try folder.openCheckpoint()
+        try self.init(weights: TransformerWeights(checkpoint: checkpoint, config: folder.config), checkpoint: checkpoint,
+                      threads: threads, tileElements: LinearEngine.defaultTileElements, forcing: path)
+    }
+
     /// A model over an already opened and validated checkpoint.
     public convenience init(checkpoint: Checkpoint, config: ModelConfig, threads: Int,
                             compute: ComputeRequest = .auto) throws {
@@ -40,15 +47,21 @@ public final class TransformerModel: LogitsModel, @unchecked Sendable {
     }
 
     init(weights: TransformerWeights, checkpoint: Checkpoint? = nil, threads: Int, tileElements: Int,
-         mode: LinearEngine.Mode = .workers, compute request: ComputeRequest = .auto) throws {
+         mode: LinearEngine.Mode = .workers, compute request: ComputeRequest = .auto,
+         forcing path: ComputePath? = nil) throws {
         guard threads >= 1 else { throw InferenceError.invalidThreadCount(threads) }
         self.config = weights.config
         self.weights = weights
         self.checkpoint = checkpoint
         self.threads = threads
-        compute = mode == .workers
-            ? ComputeChoice.resolve(request, features: .current, weightDTypes: weights.matrixDTypes) { .current }
-            : ComputeChoice(path: .f32, note: "gemm mode blas computes in f32")
+        if let path {
+            // Tests of one path; the caller has checked the CPU has its unit.
+            compute = ComputeChoice(path: path, note: "forced")
+        } else {
+            compute = mode == .workers
+                ? ComputeChoice.resolve(request, features: .current, weightDTypes: weights.matrixDTypes) { .current }
+                : ComputeChoice(path: .f32, note: "gemm mode blas computes in f32")
+        }
         engine = LinearEngine(threads: threads, tileElements: tileElements, mode: mode, compute: compute.path)
     }
 

@@ -75,7 +75,7 @@ private let wantsSkylakeX = KernelChoice.candidates(features: .current, detected
         // Issue 18, req. 3's names.
         #expect(object["gflops"] as? Double == achieved)
         #expect(object["median_ms"] as? Double == object["medianForwardMilliseconds"] as? Double)
-        #expect(["f32", "native-bf16"].contains(object["compute"] as? String ?? ""))
+        #expect(["f32", "native-bf16", "native-fp16"].contains(object["compute"] as? String ?? ""))
     }
 
     /// `--model DIR` times a checkpoint folder (Tools/sidebyside writes one for llama.cpp too) in its own dtype.
@@ -104,14 +104,14 @@ private let wantsSkylakeX = KernelChoice.candidates(features: .current, detected
         #expect(f32["compute"] as? String == "f32")
         #expect(f32["f32_median_ms"] == nil)
         let native = try json(try runTolerator(arguments + ["native"], environment: [:]).stdout)
-        if CPUFeatures.current.supportsBF16Dot {
-            #expect(native["compute"] as? String == "native-bf16")
+        if CPUFeatures.current.supportsFP16FMA || CPUFeatures.current.supportsBF16Dot {
+            #expect(native["compute"] as? String == (CPUFeatures.current.supportsFP16FMA ? "native-fp16" : "native-bf16"))
             let f32Median = try #require(native["f32_median_ms"] as? Double)
             let speedup = try #require(native["native_speedup"] as? Double)
             let median = try #require(native["median_ms"] as? Double)
             #expect(abs(speedup - f32Median / median) < 1e-9)
         } else {
-            #expect(native["compute_note"] as? String == "native requested, but this CPU has no AVX512_BF16")
+            #expect(native["compute_note"] as? String == "native requested, but this CPU has neither AVX512_FP16 nor AVX512_BF16")
         }
     }
 
@@ -124,7 +124,7 @@ private let wantsSkylakeX = KernelChoice.candidates(features: .current, detected
         #expect(result.status == 0, "\(result.stderr)")
         let object = try json(result.stdout)
         #expect(object["kernel"] as? String == (try inspectedKernel()))
-        #expect(["f32", "native-bf16"].contains(object["compute"] as? String ?? ""))
+        #expect(["f32", "native-bf16", "native-fp16"].contains(object["compute"] as? String ?? ""))
     }
 
     /// The core `inspect` reports with OPENBLAS_CORETYPE unset: every command must agree with it.

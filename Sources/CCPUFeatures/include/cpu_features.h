@@ -36,4 +36,8 @@ double cpuf_measure_fma_flops(int width_bits, int repeats);
 /// caller must check AVX512_BF16 is supported. 0 on other CPUs.
 double cpuf_measure_bf16_dot_flops(int repeats);
 
+/// FLOP per second of the calling thread's core through AVX512_FP16 `vfmadd231ph` (zmm, 32 f16
+/// lanes), measured as cpuf_measure_fma_flops. The caller must check AVX512_FP16. 0 on other CPUs.
+double cpuf_measure_fp16_fma_flops(int repeats);
+
 #endif

@@ -23,4 +23,30 @@ void ngemm_bf16_pack_rows(const float *x, int m, int k, long ldx, uint32_t *out)
 void ngemm_bf16_gemm(const uint32_t *xb, int m, int k, const uint16_t *w, long ldw, int n,
                      float *y, long ldy, int accumulate, uint32_t *panel);
 
+/// f16 GEMM with f32 accumulation on AVX512_FP16 (`vfmadd231ph`), for bf16 or f16 weights:
+/// `y (+)= x · Wᵀ`. Each f16 lane sums at most 32 products before they are added in f32. Rows
+/// of x are scaled by a power of two so their largest |x| is in [8, 16) (exact, undone on
+/// store); weights are converted to f16 (exact for bf16 values in f16's normal range). Callers
+/// must keep every |w| ≤ ngemm_f16_safe_weight_max(), so no partial sum overflows f16, and
+/// check AVX512_FP16 (plus F, BW, VL, DQ) first.
+
+/// 32-bit words a worker's weight panel needs.
+size_t ngemm_f16_panel_words(void);
+
+/// The largest |w| the f16 partial sums are sized for.
+float ngemm_f16_safe_weight_max(void);
+
+/// Largest |value| of `count` bf16 (`is_bf16` 1) or f16 values; NaN if one is NaN, so the
+/// caller's ≤ test fails for it.
+float ngemm_max_abs_16(const uint16_t *values, long count, int is_bf16);
+
+/// Scales and rounds m rows of k floats to f16 in the pair layout of ngemm_bf16_pack_rows;
+/// `unscale[i]` receives the factor that undoes row i's scaling.
+void ngemm_f16_pack_rows(const float *x, int m, int k, long ldx, uint32_t *out, float *unscale);
+
+/// As ngemm_bf16_gemm, with `xh`/`unscale` from ngemm_f16_pack_rows and `w` holding bf16
+/// (`w_is_bf16` 1) or f16 (0) values.
+void ngemm_f16_gemm(const uint32_t *xh, const float *unscale, int m, int k, const uint16_t *w, int w_is_bf16,
+                    long ldw, int n, float *y, long ldy, int accumulate, uint32_t *panel);
+
 #endif
