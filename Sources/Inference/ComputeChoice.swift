@@ -19,7 +19,7 @@ public enum ComputePath: String, Sendable, Codable {
     /// `vdpbf16ps`: activations rounded to bf16, bf16 weights as stored, f32 sums.
     case nativeBF16 = "native-bf16"
     /// `vfmadd231ph`: activations scaled and rounded to f16, weights converted to f16 as a panel
-    /// is read, at most 32 products summed per f16 lane, then f32 sums.
+    /// is read, at most 64 products summed per f16 lane, then f32 sums.
     case nativeFP16 = "native-fp16"
 }
 

@@ -94,6 +94,9 @@ public struct ForwardBenchmark: Sendable {
         /// When compute is native: the f32 path's median in the same run, and f32 ms / native ms.
         public var f32MedianMs: Double?
         public var nativeSpeedup: Double?
+        /// The same comparison in process CPU time (all threads), less moved by other load.
+        public var f32MedianCPUMs: Double?
+        public var nativeSpeedupCPU: Double?
 
         /// Existing keys keep their names; the kernel and peak keys are the ones issue 18 names.
         enum CodingKeys: String, CodingKey {
@@ -113,6 +116,8 @@ public struct ForwardBenchmark: Sendable {
             case throughput
             case f32MedianMs = "f32_median_ms"
             case nativeSpeedup = "native_speedup"
+            case f32MedianCPUMs = "f32_median_cpu_ms"
+            case nativeSpeedupCPU = "native_speedup_cpu"
         }
     }
 
@@ -154,6 +159,7 @@ public struct ForwardBenchmark: Sendable {
         }
         let runs = timings[0]
         let f32Median = reference == nil ? nil : Self.median(timings[1].map(\.wall))
+        let f32CPU = reference == nil ? nil : Self.median(timings[1].map(\.cpu))
         let times = runs.map(\.wall)
         let widen = widenMilliseconds(weights, tileElements: tileElements)
         let flops = ForwardFLOPs(config: config, length: length, rows: rows)
@@ -177,7 +183,8 @@ public struct ForwardBenchmark: Sendable {
             peakShare: peak.gflops > 0 ? achieved / peak.gflops : 0, fmaPeakGFLOPs: peak.measuredFMAGFLOPs,
             fmaPeakShare: peak.measuredFMAGFLOPs > 0 ? achieved / peak.measuredFMAGFLOPs : 0,
             medianMs: median, gflops: achieved, compute: model.compute.path.rawValue, computeNote: model.compute.note,
-            throughput: .current, f32MedianMs: f32Median, nativeSpeedup: f32Median.map { $0 / median })
+            throughput: .current, f32MedianMs: f32Median, nativeSpeedup: f32Median.map { $0 / median },
+            f32MedianCPUMs: f32CPU, nativeSpeedupCPU: f32CPU.map { $0 / cpu })
     }
 
     private func widenMilliseconds(_ weights: TransformerWeights, tileElements: Int) -> Double {

@@ -54,7 +54,7 @@ final class NativeGEMMBuffers {
         case .nativeFP16:
             guard weight.dtype == .bf16 || weight.dtype == .f16 else { return false }
             if let known = fitsF16[weight.base] { return known }
-            // Rows are scaled to |x| < 16 and lanes sum 32 products, so |w| must stay small
+            // Rows are scaled to |x| < 16 and lanes sum 64 products, so |w| must stay small
             // for no f16 partial sum to overflow; checked once per matrix, over every value.
             let largest = ngemm_max_abs_16(weight.base.assumingMemoryBound(to: UInt16.self), weight.elementCount,
                                            weight.dtype == .bf16 ? 1 : 0)

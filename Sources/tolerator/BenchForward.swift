@@ -80,7 +80,8 @@ struct BenchForward: ParsableCommand {
               + "\(f(report.gflopPerForward)) GFLOP → \(f(report.achievedGFLOPs)) GFLOP/s")
         print("compute: \(report.compute) (\(report.computeNote))")
         if let f32 = report.f32MedianMs, let speedup = report.nativeSpeedup {
-            print("f32 path, same run and weights: median \(f(f32)) ms; native is \(f(speedup, 2))× the f32 speed")
+            print("f32 path, same run and weights: median \(f(f32)) ms; native is \(f(speedup, 2))× the f32 speed"
+                  + (report.nativeSpeedupCPU.map { " (\(f($0, 2))× in process CPU time)" } ?? ""))
         }
         print("widening 16-bit weights once: \(f(report.widenMilliseconds)) ms per forward")
         print("same-run sgemm (f32, \(report.threads) threads):")
@@ -96,6 +97,11 @@ struct BenchForward: ParsableCommand {
         if report.fmaPeakGFLOPs > 0 {
             print("measured FMA throughput: \(f(report.fmaPeakGFLOPs)) GFLOP/s on \(report.peak.cores) core(s); "
                   + "forward reaches \(f(report.fmaPeakShare * 100)) %")
+        }
+        let rates = report.throughput
+        if rates.fp16FMAGFLOPs > 0 || rates.bf16DotGFLOPs > 0 {
+            print("16-bit units, measured per core: f16 FMA \(f(rates.fp16FMAGFLOPs)), bf16 dot \(f(rates.bf16DotGFLOPs)), "
+                  + "f32 FMA \(f(rates.f32FMAGFLOPs)) GFLOP/s")
         }
         print("process CPU time: forward \(f(report.medianForwardCPUMilliseconds)) ms, sgemm-only "
               + "\(f(report.sgemmCPUMilliseconds)) ms, ratio \(f(report.cpuRatio * 100)) % (less sensitive to other load)")
