@@ -10,9 +10,10 @@
 #define FP16_TARGET __attribute__((target("avx512fp16,avx512f,avx512bw,avx512vl,avx512dq,f16c")))
 
 // The layout is bf16_gemm.c's: a 32-bit word holds elements (2q, 2q + 1) of a row, a panel
-// holds 32 weight rows' words for each q. One FMA lane then sums even k and its neighbour odd
-// k of one column; the two halves meet once, when the tile is stored.
-enum { NR = 32, KC = 128, MR = 4 };
+// holds 32 weight rows' words for each q (256 q: 32 KiB, in L1 while every row block passes).
+// One FMA lane then sums even k and its neighbour odd k of one column; the two halves meet
+// once, when the tile is stored.
+enum { NR = 32, KC = 256, MR = 4 };
 // Products summed per f16 lane before they move to f32: 64 keeps |partial| ≤ 64 × 16 × 32 under
 // f16's 65504 for rows scaled to |x| < 16 and |w| ≤ 32 (ngemm_f16_safe_weight_max). 64 rather
 // than 32 halves the flushes (about 7% faster here) at twice the worst-case f16 rounding.
@@ -103,6 +104,26 @@ static void pack_panel(const uint16_t *w, long ldw, int n, int k, int q0, int qc
         }
 }
 
+// One row's f32 sums ([column even k, column odd k] lanes, 8 columns per register) added in pairs,
+// unscaled and stored (or accumulated) into up to 32 columns.
+FP16_TARGET __attribute__((always_inline))
+static inline void store_row(__m512 lo0, __m512 hi0, __m512 lo1, __m512 hi1, float unscale, float *out, int n,
+                             int accumulate) {
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    __mmask16 m0 = n >= 16 ? 0xFFFF : (__mmask16)((1u << n) - 1);
+    __mmask16 m1 = n >= 32 ? 0xFFFF : n > 16 ? (__mmask16)((1u << (n - 16)) - 1) : 0;
+    __m512 s = _mm512_set1_ps(unscale);
+    __m512 c0 = _mm512_mul_ps(s, _mm512_add_ps(_mm512_permutex2var_ps(lo0, even, hi0), _mm512_permutex2var_ps(lo0, odd, hi0)));
+    __m512 c1 = _mm512_mul_ps(s, _mm512_add_ps(_mm512_permutex2var_ps(lo1, even, hi1), _mm512_permutex2var_ps(lo1, odd, hi1)));
+    if (accumulate) {
+        c0 = _mm512_add_ps(c0, _mm512_maskz_loadu_ps(m0, out));
+        c1 = _mm512_add_ps(c1, _mm512_maskz_loadu_ps(m1, out + 16));
+    }
+    _mm512_mask_storeu_ps(out, m0, c0);
+    _mm512_mask_storeu_ps(out + 16, m1, c1);
+}
+
 FP16_TARGET __attribute__((always_inline))
 static inline void micro_kernel(int rows, const uint32_t *a, long lda, const uint32_t *panel, int qc,
                                 const float *unscale, float *y, long ldy, int n, int accumulate) {
@@ -130,24 +151,47 @@ static inline void micro_kernel(int rows, const uint32_t *a, long lda, const uin
             hi1[i] = _mm512_add_ps(hi1[i], _mm512_cvtph_ps(_mm512_extracti64x4_epi64(v1, 1)));
         }
     }
-    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-    const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
-    __mmask16 m0 = n >= 16 ? 0xFFFF : (__mmask16)((1u << n) - 1);
-    __mmask16 m1 = n >= 32 ? 0xFFFF : n > 16 ? (__mmask16)((1u << (n - 16)) - 1) : 0;
-    for (int i = 0; i < rows; i++) {
-        __m512 s = _mm512_set1_ps(unscale[i]);
-        __m512 c0 = _mm512_mul_ps(s, _mm512_add_ps(_mm512_permutex2var_ps(lo0[i], even, hi0[i]),
-                                                   _mm512_permutex2var_ps(lo0[i], odd, hi0[i])));
-        __m512 c1 = _mm512_mul_ps(s, _mm512_add_ps(_mm512_permutex2var_ps(lo1[i], even, hi1[i]),
-                                                   _mm512_permutex2var_ps(lo1[i], odd, hi1[i])));
-        float *out = y + (long)i * ldy;
-        if (accumulate) {
-            c0 = _mm512_add_ps(c0, _mm512_maskz_loadu_ps(m0, out));
-            c1 = _mm512_add_ps(c1, _mm512_maskz_loadu_ps(m1, out + 16));
+    for (int i = 0; i < rows; i++) store_row(lo0[i], hi0[i], lo1[i], hi1[i], unscale[i], y + (long)i * ldy, n, accumulate);
+}
+
+// 8 rows: 16 f16 accumulators cover the FMA latency with room for loads; the f32 sums live in
+// a 2 KiB tile in L1 and each flush (every CHUNK pairs) costs a load-add-store per 16 lanes.
+// Measured here against 4 rows with f32 sums in registers: about 18% faster; 8 beat 10 and 12.
+enum { MR_WIDE = 8 };
+
+FP16_TARGET
+static void wide_kernel(const uint32_t *a, long lda, const uint32_t *panel, int qc,
+                        const float *unscale, float *y, long ldy, int n, int accumulate) {
+    __attribute__((aligned(64))) float tile[MR_WIDE][4][16];
+    for (int i = 0; i < MR_WIDE; i++)
+        for (int p = 0; p < 4; p++) _mm512_store_ps(tile[i][p], _mm512_setzero_ps());
+    for (int q0 = 0; q0 < qc; q0 += CHUNK) {
+        int end = q0 + CHUNK < qc ? q0 + CHUNK : qc;
+        __m512h h0[MR_WIDE], h1[MR_WIDE];
+        _Pragma("clang loop unroll(full)")
+        for (int i = 0; i < MR_WIDE; i++) { h0[i] = _mm512_setzero_ph(); h1[i] = _mm512_setzero_ph(); }
+        for (int q = q0; q < end; q++) {
+            __m512h b0 = _mm512_castsi512_ph(_mm512_loadu_si512(panel + (long)q * NR));
+            __m512h b1 = _mm512_castsi512_ph(_mm512_loadu_si512(panel + (long)q * NR + 16));
+            _Pragma("clang loop unroll(full)")
+            for (int i = 0; i < MR_WIDE; i++) {
+                __m512h ai = _mm512_castsi512_ph(_mm512_set1_epi32((int)a[(long)i * lda + q]));
+                h0[i] = _mm512_fmadd_ph(ai, b0, h0[i]);
+                h1[i] = _mm512_fmadd_ph(ai, b1, h1[i]);
+            }
         }
-        _mm512_mask_storeu_ps(out, m0, c0);
-        _mm512_mask_storeu_ps(out + 16, m1, c1);
+        _Pragma("clang loop unroll(full)")
+        for (int i = 0; i < MR_WIDE; i++) {
+            __m512i v0 = _mm512_castph_si512(h0[i]), v1 = _mm512_castph_si512(h1[i]);
+            _mm512_store_ps(tile[i][0], _mm512_add_ps(_mm512_load_ps(tile[i][0]), _mm512_cvtph_ps(_mm512_castsi512_si256(v0))));
+            _mm512_store_ps(tile[i][1], _mm512_add_ps(_mm512_load_ps(tile[i][1]), _mm512_cvtph_ps(_mm512_extracti64x4_epi64(v0, 1))));
+            _mm512_store_ps(tile[i][2], _mm512_add_ps(_mm512_load_ps(tile[i][2]), _mm512_cvtph_ps(_mm512_castsi512_si256(v1))));
+            _mm512_store_ps(tile[i][3], _mm512_add_ps(_mm512_load_ps(tile[i][3]), _mm512_cvtph_ps(_mm512_extracti64x4_epi64(v1, 1))));
+        }
     }
+    for (int i = 0; i < MR_WIDE; i++)
+        store_row(_mm512_load_ps(tile[i][0]), _mm512_load_ps(tile[i][1]), _mm512_load_ps(tile[i][2]),
+                  _mm512_load_ps(tile[i][3]), unscale[i], y + (long)i * ldy, n, accumulate);
 }
 
 FP16_TARGET
@@ -182,6 +226,8 @@ void ngemm_f16_gemm(const uint32_t *xh, const float *unscale, int m, int k, cons
             const uint32_t *a = xh + q0;
             float *out = y + j0;
             int i = 0;
+            for (; i + MR_WIDE <= m; i += MR_WIDE)
+                wide_kernel(a + i * pairs, pairs, panel, qc, unscale + i, out + i * ldy, ldy, nc, add);
             for (; i + MR <= m; i += MR)
                 micro_kernel(MR, a + i * pairs, pairs, panel, qc, unscale + i, out + i * ldy, ldy, nc, add);
             if (i + 2 <= m) { micro_kernel(2, a + i * pairs, pairs, panel, qc, unscale + i, out + i * ldy, ldy, nc, add); i += 2; }

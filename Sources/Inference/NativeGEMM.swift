@@ -2,8 +2,8 @@ import CNativeGEMM
 import Foundation
 
 /// The buffers of 16-bit weight GEMMs (CNativeGEMM): activations rounded once per GEMM,
-/// weights read as stored (each worker repacks 32-row panels into a 16 KiB buffer as it goes, so
-/// nothing is copied at load), f32 accumulation. Used under the model's lock.
+/// weights read as stored (each worker repacks 32-row panels into a 16 KiB (bf16) or 32 KiB (f16)
+/// buffer as it goes, so nothing is copied at load), f32 accumulation. Used under the model's lock.
 final class NativeGEMMBuffers {
     let path: ComputePath
     private(set) var packedRows: UnsafeMutablePointer<UInt32>
