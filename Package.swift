@@ -21,6 +21,16 @@ let package = Package(
 
         // Where an installed binary keeps its data (share/tolerator beside bin/); else the checkout.
         .target(name: "InstallLayout"),
+        // CPUID/XGETBV feature flags and a clock estimate: the facts behind the BLAS core choice.
+        .target(name: "CCPUFeatures"),
+        // Which OpenBLAS core runs: CPU features vs the detected core, a self-test in a child
+        // process, a re-exec with OPENBLAS_CORETYPE; the machine's f32 peak for benchmarks.
+        .target(name: "BLASKernel", dependencies: ["COpenBLAS", "CCPUFeatures"]),
+        // bf16 GEMM with f32 accumulation on AVX512_BF16 (vdpbf16ps); callers check the CPU first.
+        // Optimised in debug builds too: unoptimised intrinsics run the tests' model decodes
+        // an order of magnitude slower and spill the accumulators the kernel is built around.
+        .target(name: "CNativeGEMM", cSettings: [.unsafeFlags(["-O2"])]),
+
         // Hugging Face checkpoint folders: safetensors, configs, special ids.
         .target(name: "ModelFiles"),
         // Byte-level BPE tokenizers and chat templates.
@@ -38,7 +48,7 @@ let package = Package(
         // `tolerator eval`: prompts, code extraction, the resumable grid runner and reports.
         .target(name: "Evaluation", dependencies: ["Suites", "Sandbox", "Decoding", "ModelInterface", "Tokenization", "Verified"]),
         // The bidirectional transformer forward pass over OpenBLAS (LogitsModel for every family).
-        .target(name: "Inference", dependencies: ["ModelFiles", "ModelInterface", "COpenBLAS"]),
+        .target(name: "Inference", dependencies: ["ModelFiles", "ModelInterface", "COpenBLAS", "BLASKernel", "CNativeGEMM"]),
         // libgit2 behind one owner class per handle; no C type in its public API.
         .target(name: "GitKit", dependencies: ["CGit2"]),
         // Reads and rewrites Python source (functions, stubs, docstrings) without running Python.
@@ -53,6 +63,7 @@ let package = Package(
             dependencies: [
                 "ModelFiles", "Tokenization", "ModelInterface", "Decoding", "Sandbox", "Inference",
                 "Suites", "Evaluation", "GitKit", "PythonSource", "Propose", "Verified", "InstallLayout",
+                "BLASKernel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // The embedded model is read in place (ModelLocation.embedded) or from an install's
@@ -63,13 +74,15 @@ let package = Package(
         .target(name: "FixtureSupport", path: "Tests/FixtureSupport"),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"]),
         // Decoders over the real forward pass on the committed tiny checkpoints.
-        .testTarget(name: "EndToEndTests", dependencies: ["Decoding", "Inference", "ModelFiles", "ModelInterface", "FixtureSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Decoding", "Inference", "ModelFiles", "ModelInterface", "FixtureSupport",
+                                                   "Tokenization", "BLASKernel"]),
         // Runs the built binary: the commands as a user types them.
-        .testTarget(name: "CLITests", dependencies: ["tolerator", "ModelFiles", "Tokenization", "FixtureSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["tolerator", "ModelFiles", "Tokenization", "FixtureSupport", "BLASKernel"]),
         .testTarget(
             name: "TokenizationTests", dependencies: ["Tokenization", "FixtureSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding"]),
+        .testTarget(name: "BLASKernelTests", dependencies: ["BLASKernel"]),
         .testTarget(name: "VerifiedTests", dependencies: ["Verified", "Decoding", "Sandbox", "PythonSource", "ModelInterface"]),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "FixtureSupport"]),
         .testTarget(name: "PythonSourceTests", dependencies: ["PythonSource"]),

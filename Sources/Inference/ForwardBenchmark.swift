@@ -1,3 +1,4 @@
+import BLASKernel
 import Foundation
 import ModelFiles
 
@@ -16,10 +17,18 @@ public struct ForwardBenchmark: Sendable {
     /// "workers" (default: rows of W split among workers, 1-thread sgemm each) or "blas"
     /// (OpenBLAS's own threads per GEMM), to compare the two in one build.
     public var gemmMode: String
+    /// `--compute`: when it resolves to native, the f32 path is timed in the same run too.
+    public var compute: ComputeRequest
+    /// A checkpoint folder to time instead of the random `shape` (its own dtype), e.g. the one
+    /// Tools/sidebyside writes for llama.cpp too.
+    public var modelDirectory: URL?
 
     public init(shape: String, length: Int, threads: Int, dtype: DType, rows: Int, iterations: Int,
-                tileElements: Int? = nil, gemmMode: String = "workers") {
+                tileElements: Int? = nil, gemmMode: String = "workers", compute: ComputeRequest = .auto,
+                modelDirectory: URL? = nil) {
         self.gemmMode = gemmMode
+        self.compute = compute
+        self.modelDirectory = modelDirectory
         self.shape = shape
         self.length = length
         self.threads = threads
@@ -62,30 +71,95 @@ public struct ForwardBenchmark: Sendable {
         public var ratio: Double
         /// The same ratio in process CPU time.
         public var cpuRatio: Double
+        /// The OpenBLAS core that ran (both the forward and the sgemm reference), and how it was chosen.
+        public var kernel: String
+        public var kernelNote: String
+        /// f32 peak of the cores this run may use (min(threads, physical cores)); unlike `ratio`
+        /// it does not move with the kernel, so a weak kernel shows as a low share.
+        public var peak: MachinePeak
+        public var peakGFLOPs: Double
+        /// achieved GFLOP/s / peak GFLOP/s.
+        public var peakShare: Double
+        /// cores × measured FMA throughput (see MachinePeak), and the share of it.
+        public var fmaPeakGFLOPs: Double
+        public var fmaPeakShare: Double
+        /// Issue 18's names for the median and the achieved rate (the older keys stay).
+        public var medianMs: Double
+        public var gflops: Double
+        /// "f32" or "native-bf16", and why.
+        public var compute: String
+        public var computeNote: String
+        /// Measured per-core f32 FMA and bf16 dot rates (0 where a unit is missing).
+        public var throughput: VectorThroughput
+        /// When compute is native: the f32 path's median in the same run, and f32 ms / native ms.
+        public var f32MedianMs: Double?
+        public var nativeSpeedup: Double?
+        /// The same comparison in process CPU time (all threads), less moved by other load.
+        public var f32MedianCPUMs: Double?
+        public var nativeSpeedupCPU: Double?
+
+        /// Existing keys keep their names; the kernel and peak keys are the ones issue 18 names.
+        enum CodingKeys: String, CodingKey {
+            case shape, length, rows, threads, dtype, gemmMode, gflopPerForward, forwardMilliseconds
+            case medianForwardMilliseconds, medianForwardCPUMilliseconds, achievedGFLOPs, widenMilliseconds
+            case gemms, sgemmMilliseconds, sgemmGFLOPs, sgemmCPUMilliseconds, ratio, cpuRatio
+            case kernel
+            case kernelNote = "kernel_note"
+            case peak
+            case peakGFLOPs = "peak_gflops"
+            case peakShare = "peak_share"
+            case fmaPeakGFLOPs = "fma_peak_gflops"
+            case fmaPeakShare = "fma_peak_share"
+            case medianMs = "median_ms"
+            case gflops, compute
+            case computeNote = "compute_note"
+            case throughput
+            case f32MedianMs = "f32_median_ms"
+            case nativeSpeedup = "native_speedup"
+            case f32MedianCPUMs = "f32_median_cpu_ms"
+            case nativeSpeedupCPU = "native_speedup_cpu"
+        }
     }
 
     public func run() throws -> Report {
         let tileElements = self.tileElements ?? LinearEngine.defaultTileElements
         guard threads >= 1 else { throw InferenceError.invalidThreadCount(threads) }
-        let config = try BenchmarkShapes.config(named: shape)
+        let weights: TransformerWeights
+        if let modelDirectory {
+            let folder = try ModelFolder(directory: modelDirectory)
+            weights = try TransformerWeights(checkpoint: try folder.openCheckpoint(), config: folder.config)
+        } else {
+            weights = TransformerWeights(randomFor: try BenchmarkShapes.config(named: shape), dtype: dtype, seed: 42)
+        }
+        let config = weights.config
         let rows = min(max(self.rows, 0), length)
-        let weights = TransformerWeights(randomFor: config, dtype: dtype, seed: 42)
         guard let mode = LinearEngine.Mode(rawValue: gemmMode) else {
             throw InferenceError.unknownShape(name: "gemm mode \(gemmMode)", known: ["workers", "blas"])
         }
-        let model = try TransformerModel(weights: weights, threads: threads, tileElements: tileElements, mode: mode)
+        let model = try TransformerModel(weights: weights, threads: threads, tileElements: tileElements, mode: mode,
+                                         compute: compute)
         var generator = SplitMix64(seed: 7)
         let tokens = (0..<length).map { _ in Int(generator.next() % UInt64(config.vocabularySize)) }
         let positions = Array((length - rows)..<length)
-        _ = try model.logits(tokens: tokens, positions: positions)  // warm-up: pages, workspace
-        var runs: [Timing] = []
+        // With native compute, the f32 path on the same weights is timed in the same run,
+        // alternating forward by forward so both see the same background load.
+        let reference = model.compute.path == .f32 ? nil : try TransformerModel(
+            weights: weights, threads: threads, tileElements: tileElements, mode: mode, compute: .f32)
+        let models = [model] + (reference.map { [$0] } ?? [])
+        var timings = [[Timing]](repeating: [], count: models.count)
+        for candidate in models { _ = try candidate.logits(tokens: tokens, positions: positions) }  // warm-up
         for _ in 0..<max(1, iterations) {
-            var failure: Error?
-            runs.append(Self.measure {
-                do { _ = try model.logits(tokens: tokens, positions: positions) } catch { failure = error }
-            })
-            if let failure { throw failure }
+            for (index, candidate) in models.enumerated() {
+                var failure: Error?
+                timings[index].append(Self.measure {
+                    do { _ = try candidate.logits(tokens: tokens, positions: positions) } catch { failure = error }
+                })
+                if let failure { throw failure }
+            }
         }
+        let runs = timings[0]
+        let f32Median = reference == nil ? nil : Self.median(timings[1].map(\.wall))
+        let f32CPU = reference == nil ? nil : Self.median(timings[1].map(\.cpu))
         let times = runs.map(\.wall)
         let widen = widenMilliseconds(weights, tileElements: tileElements)
         let flops = ForwardFLOPs(config: config, length: length, rows: rows)
@@ -94,13 +168,23 @@ public struct ForwardBenchmark: Sendable {
         let sgemmCPU = gemms.reduce(0) { $0 + Double($1.count) * $1.cpuMilliseconds }
         let median = Self.median(times)
         let cpu = Self.median(runs.map(\.cpu))
+        let kernel = KernelInUse.current
+        var peak = MachinePeak.measure()
+        peak.cores = min(peak.cores, threads)
+        let achieved = flops.total / median / 1e6
         return Report(
-            shape: shape, length: length, rows: rows, threads: threads, dtype: dtype.rawValue,
+            shape: modelDirectory?.path ?? shape, length: length, rows: rows, threads: threads, dtype: weights.head.dtype.rawValue,
             gemmMode: gemmMode, gflopPerForward: flops.total / 1e9, forwardMilliseconds: times, medianForwardMilliseconds: median,
             medianForwardCPUMilliseconds: cpu,
-            achievedGFLOPs: flops.total / median / 1e6, widenMilliseconds: widen, gemms: gemms,
+            achievedGFLOPs: achieved, widenMilliseconds: widen, gemms: gemms,
             sgemmMilliseconds: sgemmMilliseconds, sgemmGFLOPs: flops.total / sgemmMilliseconds / 1e6,
-            sgemmCPUMilliseconds: sgemmCPU, ratio: sgemmMilliseconds / median, cpuRatio: sgemmCPU / cpu)
+            sgemmCPUMilliseconds: sgemmCPU, ratio: sgemmMilliseconds / median, cpuRatio: sgemmCPU / cpu,
+            kernel: kernel.name, kernelNote: kernel.note, peak: peak, peakGFLOPs: peak.gflops,
+            peakShare: peak.gflops > 0 ? achieved / peak.gflops : 0, fmaPeakGFLOPs: peak.measuredFMAGFLOPs,
+            fmaPeakShare: peak.measuredFMAGFLOPs > 0 ? achieved / peak.measuredFMAGFLOPs : 0,
+            medianMs: median, gflops: achieved, compute: model.compute.path.rawValue, computeNote: model.compute.note,
+            throughput: .current, f32MedianMs: f32Median, nativeSpeedup: f32Median.map { $0 / median },
+            f32MedianCPUMs: f32CPU, nativeSpeedupCPU: f32CPU.map { $0 / cpu })
     }
 
     private func widenMilliseconds(_ weights: TransformerWeights, tileElements: Int) -> Double {

@@ -10,7 +10,8 @@ import Foundation
 /// beyond the mapping is one tile per worker, and the machine runs exactly `threads` threads with
 /// one hand-off per matrix (no OpenBLAS pool spinning beside our own workers).
 /// `.blas` (kept for comparison in `bench forward`) widens a tile with all workers, then calls
-/// OpenBLAS with `threads` threads per tile.
+/// OpenBLAS with `threads` threads per tile. With a native `compute`, 16-bit weights skip
+/// widening and multiply in 16 bits (NativeGEMM.swift); other dtypes stay on sgemm.
 final class LinearEngine {
     enum Mode: String, Sendable {
         case workers, blas
@@ -19,18 +20,25 @@ final class LinearEngine {
     let threads: Int
     let tileElements: Int
     let mode: Mode
+    let compute: ComputePath
     private let tiles: [UnsafeMutablePointer<Float>]
+    private let native: NativeGEMMBuffers?
 
     /// 1 Mi floats (4 MiB) per worker: two tiles fit the 32 MiB L3 with room to spare.
     static let defaultTileElements = 1 << 20
     /// Longer rows are split along K (accumulating), so a tile keeps a few hundred rows.
     static let maxTileColumns = 4096
 
-    init(threads: Int, tileElements: Int = LinearEngine.defaultTileElements, mode: Mode = .workers) {
+    /// A native `compute` must be checked against the CPU first (ComputeChoice): its kernel
+    /// faults on CPUs without the unit. It applies in `.workers` mode only.
+    init(threads: Int, tileElements: Int = LinearEngine.defaultTileElements, mode: Mode = .workers,
+         compute: ComputePath = .f32) {
         self.threads = threads
         self.tileElements = max(tileElements, 16)
         self.mode = mode
+        self.compute = mode == .workers ? compute : .f32
         tiles = (0..<(mode == .workers ? threads : 1)).map { _ in .allocate(capacity: max(tileElements, 16)) }
+        native = self.compute == .f32 ? nil : NativeGEMMBuffers(path: self.compute, workers: threads)
     }
 
     deinit { tiles.forEach { $0.deallocate() } }
@@ -56,7 +64,7 @@ final class LinearEngine {
     }
 
     /// Splits W's rows into one 16-aligned slice per worker and runs `body(worker, slice)` concurrently.
-    private func forEachSlice(rows n: Int, _ body: (Int, Range<Int>) -> Void) {
+    func forEachSlice(rows n: Int, _ body: (Int, Range<Int>) -> Void) {
         let workers = max(1, min(threads, n / 16))
         let per = ((n + workers - 1) / workers + 15) / 16 * 16
         Parallel.forEach(workers) { worker in
@@ -67,6 +75,10 @@ final class LinearEngine {
 
     private func multiplyOnWorkers(_ x: UnsafePointer<Float>, rows m: Int, ldx: Int, weight: WeightMatrix,
                                    into y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool) {
+        if let native, native.handles(weight) {
+            multiplyNative(x, rows: m, ldx: ldx, weight: weight, into: y, ldy: ldy, accumulate: accumulate, buffers: native)
+            return
+        }
         let k = weight.columns
         let beta: Float = accumulate ? 1 : 0
         let (tileRows, tileColumns) = tileShape(columns: k)

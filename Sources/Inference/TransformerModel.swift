@@ -14,6 +14,8 @@ public final class TransformerModel: LogitsModel, @unchecked Sendable {
     public var vocabularySize: Int { config.vocabularySize }
     /// config.json's max_sequence_length / max_position_embeddings.
     public var maxSequenceLength: Int? { config.maxPositions }
+    /// f32 or native bf16 weight GEMMs, and why (`--compute`).
+    public let compute: ComputeChoice
 
     let weights: TransformerWeights
     private let checkpoint: Checkpoint?
@@ -23,26 +25,44 @@ public final class TransformerModel: LogitsModel, @unchecked Sendable {
     private var rotary: RotaryTable?
 
     /// Opens `folder`'s checkpoint (memory-mapped, validated) and prepares a model.
-    public convenience init(folder: ModelFolder, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+    public convenience init(folder: ModelFolder, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                            compute: ComputeRequest = .auto) throws {
         let checkpoint = try folder.openCheckpoint()
-        try self.init(checkpoint: checkpoint, config: folder.config, threads: threads)
+        try self.init(checkpoint: checkpoint, config: folder.config, threads: threads, compute: compute)
+    }
+
+    /// A model on one compute path regardless of `auto`'s choice (tests of that path).
+    convenience init(folder: ModelFolder, threads: Int, forcing path: ComputePath) throws {
+        let checkpoint = try folder.openCheckpoint()
+        try self.init(weights: TransformerWeights(checkpoint: checkpoint, config: folder.config), checkpoint: checkpoint,
+                      threads: threads, tileElements: LinearEngine.defaultTileElements, forcing: path)
     }
 
     /// A model over an already opened and validated checkpoint.
-    public convenience init(checkpoint: Checkpoint, config: ModelConfig, threads: Int) throws {
+    public convenience init(checkpoint: Checkpoint, config: ModelConfig, threads: Int,
+                            compute: ComputeRequest = .auto) throws {
         guard threads >= 1 else { throw InferenceError.invalidThreadCount(threads) }
         try self.init(weights: TransformerWeights(checkpoint: checkpoint, config: config), checkpoint: checkpoint,
-                      threads: threads, tileElements: LinearEngine.defaultTileElements)
+                      threads: threads, tileElements: LinearEngine.defaultTileElements, compute: compute)
     }
 
     init(weights: TransformerWeights, checkpoint: Checkpoint? = nil, threads: Int, tileElements: Int,
-         mode: LinearEngine.Mode = .workers) throws {
+         mode: LinearEngine.Mode = .workers, compute request: ComputeRequest = .auto,
+         forcing path: ComputePath? = nil) throws {
         guard threads >= 1 else { throw InferenceError.invalidThreadCount(threads) }
         self.config = weights.config
         self.weights = weights
         self.checkpoint = checkpoint
         self.threads = threads
-        engine = LinearEngine(threads: threads, tileElements: tileElements, mode: mode)
+        if let path {
+            // Tests of one path; the caller has checked the CPU has its unit.
+            compute = ComputeChoice(path: path, note: "forced")
+        } else {
+            compute = mode == .workers
+                ? ComputeChoice.resolve(request, features: .current, weightDTypes: weights.matrixDTypes) { .current }
+                : ComputeChoice(path: .f32, note: "gemm mode blas computes in f32")
+        }
+        engine = LinearEngine(threads: threads, tileElements: tileElements, mode: mode, compute: compute.path)
     }
 
     /// Aligned logits rows: row k predicts `positions[k]`. For the Dream family (logit shift)

@@ -28,6 +28,11 @@ struct TransformerWeights: Sendable {
     var head: WeightMatrix
     var layers: [LayerWeights]
 
+    /// Stored dtypes of the matrices the linear layers multiply (not the embedding lookup's).
+    var matrixDTypes: Set<DType> {
+        Set(layers.flatMap { [$0.query, $0.key, $0.value, $0.output, $0.gate, $0.up, $0.down].map(\.dtype) } + [head.dtype])
+    }
+
     /// Points into `checkpoint`'s mapping; call after `Checkpoint.validate` (shapes are trusted).
     init(checkpoint: Checkpoint, config: ModelConfig) throws {
         let names = WeightNames(config: config)

@@ -16,6 +16,13 @@ public struct ModelSummary: Sendable, Codable, Equatable {
     public var chatTemplate: String?
     public var memory: ForwardMemoryEstimate
     public var sequenceLength: Int
+    /// The OpenBLAS core this process computes with and how it was chosen; set by the CLI,
+    /// which owns the BLAS start-up (this module knows nothing of BLAS).
+    public var kernel: String?
+    public var kernelNote: String?
+    /// `--compute`'s resolution for this model on this CPU ("f32", "native-bf16") and why.
+    public var compute: String?
+    public var computeNote: String?
 
     enum CodingKeys: String, CodingKey {
         case directory, config
@@ -29,6 +36,10 @@ public struct ModelSummary: Sendable, Codable, Equatable {
         case chatTemplate = "chat_template"
         case memory
         case sequenceLength = "sequence_length"
+        case kernel
+        case kernelNote = "kernel_note"
+        case compute
+        case computeNote = "compute_note"
     }
 
     public init(folder: ModelFolder, checkpoint: Checkpoint, chatTemplate: String?,
@@ -78,6 +89,12 @@ public struct ModelSummary: Sendable, Codable, Equatable {
             "chat template \(chatTemplate ?? "none found")",
             "memory       \(formatBytes(memory.totalBytes)) for one forward at length \(sequenceLength): weights \(formatBytes(memory.weightBytes)) (mapped), widening tiles \(formatBytes(memory.layerScratchBytes)), activations \(formatBytes(memory.activationBytes)), attention \(formatBytes(memory.attentionBytes)), logits \(formatBytes(memory.logitBytes))",
         ]
+        if let kernel {
+            lines.append("kernel       OpenBLAS \(kernel)\(kernelNote.map { " (\($0))" } ?? "")")
+        }
+        if let compute {
+            lines.append("compute      \(compute)\(computeNote.map { " (\($0))" } ?? "")")
+        }
         if c.specialTokens.maskID == nil {
             lines.append("warning      no mask id: pass --mask-id")
         }

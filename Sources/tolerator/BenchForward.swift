@@ -11,12 +11,18 @@ struct BenchForward: ParsableCommand {
         discussion: """
             Prints the median ms per forward, achieved GFLOP/s (engines.md §5 formula), OpenBLAS \
             sgemm timed in the same run on the same GEMM shapes with f32 operands and the same \
-            threads, and the ratio. The LM head is computed for the last --rows positions \
-            (default: all positions). Shapes: \(BenchmarkShapes.names.joined(separator: ", ")).
+            threads, and the ratio; the OpenBLAS core in use; and the share of the physical f32 \
+            peak (cores × measured clock × FLOP per cycle of the CPU's widest units, two FMA ports \
+            assumed), which, unlike the sgemm ratio, shows a weak kernel. The LM head is computed \
+            for the last --rows positions (default: all positions). Shapes: \(BenchmarkShapes.names.joined(separator: ", ")).
             """)
 
     @Option(help: "Model shape.")
     var shape = "qwen2.5-0.5b"
+
+    @Option(help: ArgumentHelp("Time this checkpoint folder instead of a random --shape (its dtype; --dtype is ignored).",
+                               valueName: "dir"))
+    var model: String?
 
     @Option(parsing: .unconditional, help: "Sequence length (prompt + canvas).")
     var length = 512
@@ -39,6 +45,9 @@ struct BenchForward: ParsableCommand {
     @Option(help: "GEMM threading: workers (W's rows split among workers, 1-thread sgemm each) or blas.")
     var gemmMode = "workers"
 
+    @Option(help: ComputeOption.help)
+    var compute: ComputeRequest = .auto
+
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
@@ -56,7 +65,7 @@ struct BenchForward: ParsableCommand {
         let benchmark = ForwardBenchmark(
             shape: shape, length: length, threads: threads, dtype: DType(rawValue: dtype.uppercased())!,
             rows: rows ?? length, iterations: iterations, tileElements: tileElements,
-            gemmMode: gemmMode)
+            gemmMode: gemmMode, compute: compute, modelDirectory: model.map { URL(fileURLWithPath: $0) })
         let report = try benchmark.run()
         if json {
             let encoder = JSONEncoder()
@@ -69,6 +78,11 @@ struct BenchForward: ParsableCommand {
               + "threads \(report.threads), weights \(report.dtype), gemm mode \(report.gemmMode)")
         print("forward: median \(f(report.medianForwardMilliseconds)) ms of \(report.forwardMilliseconds.map { f($0) }), "
               + "\(f(report.gflopPerForward)) GFLOP → \(f(report.achievedGFLOPs)) GFLOP/s")
+        print("compute: \(report.compute) (\(report.computeNote))")
+        if let f32 = report.f32MedianMs, let speedup = report.nativeSpeedup {
+            print("f32 path, same run and weights: median \(f(f32)) ms; native is \(f(speedup, 2))× the f32 speed"
+                  + (report.nativeSpeedupCPU.map { " (\(f($0, 2))× in process CPU time)" } ?? ""))
+        }
         print("widening 16-bit weights once: \(f(report.widenMilliseconds)) ms per forward")
         print("same-run sgemm (f32, \(report.threads) threads):")
         for gemm in report.gemms {
@@ -77,6 +91,18 @@ struct BenchForward: ParsableCommand {
         }
         print("sgemm-only forward: \(f(report.sgemmMilliseconds)) ms → \(f(report.sgemmGFLOPs)) GFLOP/s")
         print("ratio (achieved / sgemm): \(f(report.ratio * 100)) %")
+        print("kernel: OpenBLAS \(report.kernel) (\(report.kernelNote))")
+        print("physical f32 peak: \(report.peak.cores) core(s) × \(f(report.peak.clockGHz, 2)) GHz × "
+              + "\(report.peak.flopsPerCycle) FLOP/cycle = \(f(report.peakGFLOPs)) GFLOP/s; forward reaches \(f(report.peakShare * 100)) %")
+        if report.fmaPeakGFLOPs > 0 {
+            print("measured FMA throughput: \(f(report.fmaPeakGFLOPs)) GFLOP/s on \(report.peak.cores) core(s); "
+                  + "forward reaches \(f(report.fmaPeakShare * 100)) %")
+        }
+        let rates = report.throughput
+        if rates.fp16FMAGFLOPs > 0 || rates.bf16DotGFLOPs > 0 {
+            print("16-bit units, measured per core: f16 FMA \(f(rates.fp16FMAGFLOPs)), bf16 dot \(f(rates.bf16DotGFLOPs)), "
+                  + "f32 FMA \(f(rates.f32FMAGFLOPs)) GFLOP/s")
+        }
         print("process CPU time: forward \(f(report.medianForwardCPUMilliseconds)) ms, sgemm-only "
               + "\(f(report.sgemmCPUMilliseconds)) ms, ratio \(f(report.cpuRatio * 100)) % (less sensitive to other load)")
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BLASKernel
 import Decoding
 import Foundation
 import Inference
@@ -57,6 +58,9 @@ struct Generate: ParsableCommand {
     @Option(parsing: .unconditional, help: "Compute threads.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: ComputeOption.help)
+    var compute: ComputeRequest = .auto
+
     @Flag(help: "Print TOLERATOR's fill-up draft and a token diff against the final answer.")
     var showDraft = false
 
@@ -96,7 +100,7 @@ struct Generate: ParsableCommand {
                                       seed: decoding.seed, maskId: maskID, stopIds: config.specialTokens.stopIDs)
         let modelDefaults = try loaded.methodDefaults()
         let decoder = DiffusionDecoder(method: decoding.decodingMethod(family: config.family, modelDefaults: modelDefaults))
-        let transformer = try TransformerModel(folder: loaded.folder, threads: threads)
+        let transformer = try TransformerModel(folder: loaded.folder, threads: threads, compute: compute)
         try decoder.validate(request, vocabularySize: transformer.vocabularySize, maxSequenceLength: transformer.maxSequenceLength)
 
         let visible = try verification.visibleTests(prompt: prompt.mode == .completion ? text : nil)
@@ -115,8 +119,8 @@ struct Generate: ParsableCommand {
         let answer = tokenizer.decode(result.answer, skipSpecialTokens: true)
         let code = prompt.mode == .completion ? text + answer : answer
         if json {
-            let output = GenerateOutput(mode: prompt.mode.rawValue, prompt: prompt.rendered, completion: answer,
-                                        code: code, trace: result.trace)
+            let output = GenerateOutput(compute: transformer.compute.path.rawValue, mode: prompt.mode.rawValue,
+                                        prompt: prompt.rendered, completion: answer, code: code, trace: result.trace)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(output), as: UTF8.self))
@@ -152,6 +156,10 @@ struct Generate: ParsableCommand {
 }
 
 struct GenerateOutput: Encodable {
+    /// The OpenBLAS core that computed this answer (speed differs by core, results must not).
+    var kernel = KernelInUse.current.name
+    /// "f32" or "native-bf16" (`--compute`): results differ within the parity bound.
+    var compute: String
     var mode: String
     var prompt: String
     var completion: String

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BLASKernel
 import Decoding
 import Foundation
 import Inference
@@ -77,7 +78,7 @@ extension Generate {
         let chosen = answer.answer
         let code = codePrefix + chosen.completion
         if json {
-            let output = VerifiedGenerateOutput(mode: prompt.mode.rawValue, prompt: prompt.rendered, completion: chosen.completion,
+            let output = VerifiedGenerateOutput(compute: model.compute.path.rawValue, mode: prompt.mode.rawValue, prompt: prompt.rendered, completion: chosen.completion,
                                                 code: code, tests: visible.descriptions, verification: answer)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -104,6 +105,10 @@ extension Generate {
 }
 
 struct VerifiedGenerateOutput: Encodable {
+    /// The OpenBLAS core that computed this answer (speed differs by core, results must not).
+    var kernel = KernelInUse.current.name
+    /// "f32" or "native-bf16" (`--compute`).
+    var compute: String
     var mode: String
     var prompt: String
     var completion: String

@@ -1,5 +1,7 @@
 import ArgumentParser
+import BLASKernel
 import Foundation
+import Inference
 import ModelFiles
 
 struct Inspect: ParsableCommand {
@@ -22,6 +24,9 @@ struct Inspect: ParsableCommand {
     @Option(parsing: .unconditional, help: "Worker threads assumed for the memory estimate.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: ComputeOption.help)
+    var compute: ComputeRequest = .auto
+
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
@@ -34,9 +39,18 @@ struct Inspect: ParsableCommand {
         let loaded = try LoadedModelFiles(path: modelDirectory, special: special)
         let tokenizer = loaded.tokenizer
         let template = loaded.chatTemplateFamily.map { "prompts/chat/\($0).template" }
-        let summary = ModelSummary(
-            folder: loaded.folder, checkpoint: try loaded.folder.openCheckpoint(), chatTemplate: template,
+        let checkpoint = try loaded.folder.openCheckpoint()
+        var summary = ModelSummary(
+            folder: loaded.folder, checkpoint: checkpoint, chatTemplate: template,
             tokenText: { tokenizer?.token(forID: $0) }, sequenceLength: length, threads: threads)
+        let kernel = KernelInUse.current
+        summary.kernel = kernel.name
+        summary.kernelNote = kernel.note
+        let compute = ComputeChoice.resolve(self.compute, features: .current, weightDTypes: Set(checkpoint.dtypeCounts.keys)) {
+            .current
+        }
+        summary.compute = compute.path.rawValue
+        summary.computeNote = compute.note
         if let problem = loaded.tokenizerProblem, !json {
             print("note: no usable tokenizer (\(problem)); token text omitted")
         }

@@ -26,6 +26,9 @@ struct Logits: ParsableCommand {
     @Option(parsing: .unconditional, help: "Compute threads (OpenBLAS threads and attention workers).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: ComputeOption.help)
+    var compute: ComputeRequest = .auto
+
     @OptionGroup var special: SpecialTokenOptions
 
     func validate() throws {
@@ -35,7 +38,8 @@ struct Logits: ParsableCommand {
 
     func run() throws {
         let loaded = try LoadedModelFiles(path: modelDirectory, special: special)
-        let model = try TransformerModel(checkpoint: try loaded.folder.openCheckpoint(), config: loaded.folder.config, threads: threads)
+        let model = try TransformerModel(checkpoint: try loaded.folder.openCheckpoint(), config: loaded.folder.config, threads: threads,
+                                         compute: compute)
         let wanted = positions ?? Array(ids.indices)
         let result = try model.logits(tokens: ids, positions: wanted)
         // Floats print with Swift's shortest round-trip form, so the JSON reproduces them exactly.

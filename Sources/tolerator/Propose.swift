@@ -1,4 +1,5 @@
 import ArgumentParser
+import BLASKernel
 import Foundation
 import Propose
 import PythonSource
@@ -191,7 +192,21 @@ struct ProposeCommand: AsyncParsableCommand {
     static func json(_ outcome: ProposeOutcome) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(outcome)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return (try? encoder.encode(WithKernel(outcome: outcome))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    /// The outcome's own keys plus `kernel` (the OpenBLAS core that generated the body), so
+    /// the Propose module stays free of BLAS.
+    private struct WithKernel: Encodable {
+        var outcome: ProposeOutcome
+        var kernel = KernelInUse.current.name
+        enum Key: String, CodingKey { case kernel }
+
+        func encode(to encoder: Encoder) throws {
+            try outcome.encode(to: encoder)
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(kernel, forKey: .kernel)
+        }
     }
 }
 

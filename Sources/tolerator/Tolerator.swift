@@ -1,4 +1,6 @@
 import ArgumentParser
+import BLASKernel
+import Foundation
 
 @main
 struct Tolerator: AsyncParsableCommand {
@@ -22,4 +24,17 @@ struct Tolerator: AsyncParsableCommand {
             Logits.self,
         ]
     )
+
+    /// Commands that multiply matrices; the others start without the BLAS core check.
+    static let computingCommands: Set<String> = ["generate", "eval", "propose", "logits", "bench", "inspect"]
+
+    /// Picks the OpenBLAS core before anything computes: this may re-execute the program with
+    /// OPENBLAS_CORETYPE set (the library reads it only when it loads), so it runs before parsing.
+    static func main() async {
+        let command = CommandLine.arguments.dropFirst().first ?? ""
+        if computingCommands.contains(command) || ProcessInfo.processInfo.environment[SelfTestChild.variable] != nil {
+            KernelStartup.prepare()
+        }
+        await main(nil)
+    }
 }

@@ -26,7 +26,7 @@ let parityRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().del
 
 func fixtureModel(_ name: String) throws -> (ModelConfig, TransformerModel) {
     let folder = try ModelFolder(directory: parityRoot.appendingPathComponent(name))
-    return (folder.config, try TransformerModel(folder: folder, threads: 2))
+    return (folder.config, try TransformerModel(folder: folder, threads: 2, compute: .f32))
 }
 
 @Suite struct DecodingThroughForwardTests {

@@ -33,7 +33,7 @@ let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().del
             repository.appendingPathComponent("Tools/minicode/parity/minicode-logits.json")))
         let folder = try ModelFolder(directory: repository.appendingPathComponent("Sources/tolerator/Resources/minicode"))
         #expect(folder.config.vocabularySize == parity.vocabSize)
-        let model = try TransformerModel(folder: folder, threads: 2)
+        let model = try TransformerModel(folder: folder, threads: 2, compute: .f32)
         #expect(!parity.cases.isEmpty)
         for testCase in parity.cases {
             let got = try model.logits(tokens: testCase.inputIDs, positions: testCase.rows)

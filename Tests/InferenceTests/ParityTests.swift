@@ -37,8 +37,10 @@ struct ParityManifest: Decodable {
         try JSONDecoder().decode(ParityManifest.self, from: Data(contentsOf: root.appendingPathComponent("parity.json")))
     }
 
-    static func model(_ directory: String, threads: Int = 2) throws -> TransformerModel {
-        try TransformerModel(folder: ModelFolder(directory: root.appendingPathComponent(directory)), threads: threads)
+    /// The f32 reference path, whatever this CPU's `auto` would pick (native has its own bound).
+    static func model(_ directory: String, threads: Int = 2, compute: ComputeRequest = .f32) throws -> TransformerModel {
+        try TransformerModel(folder: ModelFolder(directory: root.appendingPathComponent(directory)), threads: threads,
+                             compute: compute)
     }
 
     static func expected(_ testCase: Case) throws -> [Float] {

@@ -1,0 +1,52 @@
+#ifndef NATIVE_GEMM_H
+#define NATIVE_GEMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// bf16 GEMM with f32 accumulation on AVX512_BF16 (`vdpbf16ps`): `y = xb · Wᵀ` or `y += xb · Wᵀ`.
+/// Every function here executes AVX512_BF16 instructions: call them only when CPUID reports
+/// AVX512F, AVX512BW, AVX512VL and AVX512_BF16 with ZMM state saved by the OS
+/// (BLASKernel's CPUFeatures), or the process dies with SIGILL.
+
+/// 32-bit words a worker's weight panel needs (the `panel` argument of ngemm_bf16_gemm).
+size_t ngemm_bf16_panel_words(void);
+
+/// Rounds `m` rows of `k` floats (row stride `ldx` floats) to bf16, nearest-even, as
+/// (element 2q, element 2q+1) pairs in one 32-bit word each: row i occupies
+/// `out[i * ceil(k/2) ..< (i + 1) * ceil(k/2)]`; an odd k pairs the last element with zero.
+void ngemm_bf16_pack_rows(const float *x, int m, int k, long ldx, uint32_t *out);
+
+/// `y[i][j] (+)= Σ_k xb[i][k] · w[j][k]` for i < m, j < n. `xb`: ngemm_bf16_pack_rows's output
+/// for m × k; `w`: n × k bf16, row stride `ldw` elements, any 2-byte alignment; `y`: row stride
+/// `ldy` floats; `accumulate` 0 overwrites y. `panel`: ngemm_bf16_panel_words() words of scratch.
+void ngemm_bf16_gemm(const uint32_t *xb, int m, int k, const uint16_t *w, long ldw, int n,
+                     float *y, long ldy, int accumulate, uint32_t *panel);
+
+/// f16 GEMM with f32 accumulation on AVX512_FP16 (`vfmadd231ph`), for bf16 or f16 weights:
+/// `y (+)= x · Wᵀ`. Each f16 lane sums at most 64 products before they are added in f32. Rows
+/// of x are scaled by a power of two so their largest |x| is in [8, 16) (exact, undone on
+/// store); weights are converted to f16 (exact for bf16 values in f16's normal range). Callers
+/// must keep every |w| ≤ ngemm_f16_safe_weight_max(), so no partial sum overflows f16, and
+/// check AVX512_FP16 (plus F, BW, VL, DQ) first.
+
+/// 32-bit words a worker's weight panel needs.
+size_t ngemm_f16_panel_words(void);
+
+/// The largest |w| the f16 partial sums are sized for.
+float ngemm_f16_safe_weight_max(void);
+
+/// Largest |value| of `count` bf16 (`is_bf16` 1) or f16 values; NaN if one is NaN, so the
+/// caller's ≤ test fails for it.
+float ngemm_max_abs_16(const uint16_t *values, long count, int is_bf16);
+
+/// Scales and rounds m rows of k floats to f16 in the pair layout of ngemm_bf16_pack_rows;
+/// `unscale[i]` receives the factor that undoes row i's scaling.
+void ngemm_f16_pack_rows(const float *x, int m, int k, long ldx, uint32_t *out, float *unscale);
+
+/// As ngemm_bf16_gemm, with `xh`/`unscale` from ngemm_f16_pack_rows and `w` holding bf16
+/// (`w_is_bf16` 1) or f16 (0) values.
+void ngemm_f16_gemm(const uint32_t *xh, const float *unscale, int m, int k, const uint16_t *w, int w_is_bf16,
+                    long ldw, int n, float *y, long ldy, int accumulate, uint32_t *panel);
+
+#endif

@@ -1,0 +1,101 @@
+import CNativeGEMM
+import Foundation
+
+/// The buffers of 16-bit weight GEMMs (CNativeGEMM): activations rounded once per GEMM,
+/// weights read as stored (each worker repacks 32-row panels into a 16 KiB (bf16) or 32 KiB (f16)
+/// buffer as it goes, so nothing is copied at load), f32 accumulation. Used under the model's lock.
+final class NativeGEMMBuffers {
+    let path: ComputePath
+    private(set) var packedRows: UnsafeMutablePointer<UInt32>
+    private(set) var unscale: UnsafeMutablePointer<Float>
+    private var rowCapacity: Int
+    private var wordCapacity: Int
+    let panels: [UnsafeMutablePointer<UInt32>]
+    /// Whether a matrix's |w| fits the f16 kernel's partial sums, by base address (computed once).
+    private var fitsF16: [UnsafeRawPointer: Bool] = [:]
+
+    init(path: ComputePath, workers: Int) {
+        precondition(path != .f32)
+        self.path = path
+        wordCapacity = 1 << 16
+        rowCapacity = 1 << 10
+        packedRows = .allocate(capacity: wordCapacity)
+        unscale = .allocate(capacity: rowCapacity)
+        let words = path == .nativeFP16 ? ngemm_f16_panel_words() : ngemm_bf16_panel_words()
+        panels = (0..<max(workers, 1)).map { _ in .allocate(capacity: words) }
+    }
+
+    deinit {
+        packedRows.deallocate()
+        unscale.deallocate()
+        panels.forEach { $0.deallocate() }
+    }
+
+    /// Room for `m` rows of `k` elements as 16-bit pairs (grows, never shrinks).
+    func reserve(rows m: Int, columns k: Int) {
+        let needed = m * ((k + 1) / 2)
+        if needed > wordCapacity {
+            packedRows.deallocate()
+            wordCapacity = needed
+            packedRows = .allocate(capacity: needed)
+        }
+        if m > rowCapacity {
+            unscale.deallocate()
+            rowCapacity = m
+            unscale = .allocate(capacity: m)
+        }
+    }
+
+    /// Whether this path multiplies `weight` (else it goes through f32 widening and sgemm).
+    func handles(_ weight: WeightMatrix) -> Bool {
+        switch path {
+        case .f32: return false
+        case .nativeBF16: return weight.dtype == .bf16
+        case .nativeFP16:
+            guard weight.dtype == .bf16 || weight.dtype == .f16 else { return false }
+            if let known = fitsF16[weight.base] { return known }
+            // Rows are scaled to |x| < 16 and lanes sum 64 products, so |w| must stay small
+            // for no f16 partial sum to overflow; checked once per matrix, over every value.
+            let largest = ngemm_max_abs_16(weight.base.assumingMemoryBound(to: UInt16.self), weight.elementCount,
+                                           weight.dtype == .bf16 ? 1 : 0)
+            let fits = largest <= ngemm_f16_safe_weight_max()
+            fitsF16[weight.base] = fits
+            return fits
+        }
+    }
+}
+
+extension LinearEngine {
+    /// `y (+)= x · Wᵀ` on the native path: rows of x rounded in parallel, then W's rows split
+    /// among the workers as in the f32 path.
+    func multiplyNative(_ x: UnsafePointer<Float>, rows m: Int, ldx: Int, weight: WeightMatrix,
+                        into y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool,
+                        buffers: NativeGEMMBuffers) {
+        let k = weight.columns
+        buffers.reserve(rows: m, columns: k)
+        let packed = buffers.packedRows, unscale = buffers.unscale
+        let pairs = (k + 1) / 2
+        let fp16 = buffers.path == .nativeFP16
+        Parallel.ranges(m, workers: threads, minimumPerWorker: 8) { rows in
+            let source = x + rows.lowerBound * ldx, target = packed + rows.lowerBound * pairs
+            if fp16 {
+                ngemm_f16_pack_rows(source, Int32(rows.count), Int32(k), ldx, target, unscale + rows.lowerBound)
+            } else {
+                ngemm_bf16_pack_rows(source, Int32(rows.count), Int32(k), ldx, target)
+            }
+        }
+        let w = weight.base.assumingMemoryBound(to: UInt16.self)
+        let isBF16: Int32 = weight.dtype == .bf16 ? 1 : 0
+        let panels = buffers.panels
+        forEachSlice(rows: weight.rows) { worker, slice in
+            let rowsOfW = w + slice.lowerBound * k, out = y + slice.lowerBound
+            if fp16 {
+                ngemm_f16_gemm(packed, unscale, Int32(m), Int32(k), rowsOfW, isBF16, k, Int32(slice.count), out, ldy,
+                               accumulate ? 1 : 0, panels[worker])
+            } else {
+                ngemm_bf16_gemm(packed, Int32(m), Int32(k), rowsOfW, k, Int32(slice.count), out, ldy,
+                                accumulate ? 1 : 0, panels[worker])
+            }
+        }
+    }
+}
