@@ -15,8 +15,8 @@ echo "== building (release; the first build takes a few minutes)"
 swift build -c release 2>&1 | tail -n 1
 bin=.build/release/tolerator
 
-echo "== generate: complete Examples/quickstart/stub.py with TOLERATOR"
-"$bin" generate --file Examples/quickstart/stub.py --method tolerator --nfe "${NFE:-16}" --show-draft
+echo "== generate: complete Examples/quickstart/stub.py with TOLERATOR, verified against its >>> examples"
+"$bin" generate --file Examples/quickstart/stub.py --method tolerator --nfe "${NFE:-16}"
 
 echo "== eval: held-out minicode tasks, vanilla vs TOLERATOR at the same NFE, verified in the sandbox"
 # Both held-out splits (unseen instances, unseen combinations); one lane per core for this small model.
