@@ -52,6 +52,9 @@ struct BenchDecode: ParsableCommand {
     @Option(parsing: .unconditional, help: "With --cache: decodes per mode; the median is reported.")
     var repeats = 3
 
+    @Flag(help: "With --cache: also decode once per mode comparing every step's rows with an exact forward (argmax agreement).")
+    var check = false
+
     @OptionGroup var special: SpecialTokenOptions
 
     @Flag(help: "Print JSON (the cache comparison; none alone when --cache is not given).")
@@ -130,7 +133,7 @@ struct BenchDecode: ParsableCommand {
         let benchmark = CacheBenchmark(
             model: model, request: request, methods: chosen,
             policies: modes.map { CachePolicy(mode: $0, refreshEvery: $0 == .none ? nil : cacheRefresh) },
-            repeats: repeats)
+            repeats: repeats, check: check)
         let report = try benchmark.run(label: label, threads: threads, blockLength: block)
         if json {
             let encoder = JSONEncoder()

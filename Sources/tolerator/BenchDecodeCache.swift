@@ -24,6 +24,9 @@ struct CacheBenchmark {
         var flopRatio: Double?
         /// Share of canvas tokens equal to `none`'s answer for the same seed (first repeat).
         var tokenAgreement: Double
+        /// With `--check`: share of requested logits rows whose argmax equals the exact
+        /// forward's, over one extra decode with this mode (each step also run exactly).
+        var argmaxAgreement: Double?
 
         enum CodingKeys: String, CodingKey {
             case method, cache, seconds, speedup
@@ -34,6 +37,7 @@ struct CacheBenchmark {
             case computedRowsPerAnswer = "computed_rows_per_answer"
             case flopRatio = "flop_ratio"
             case tokenAgreement = "token_agreement"
+            case argmaxAgreement = "argmax_agreement"
         }
     }
 
@@ -58,6 +62,8 @@ struct CacheBenchmark {
     var methods: [(name: String, method: DecodingMethod)]
     var policies: [CachePolicy]
     var repeats: Int
+    /// Also decode once per mode through an `ExactnessProbe` (argmax agreement).
+    var check = false
 
     func run(label: String, threads: Int, blockLength: Int?) throws -> Report {
         var rows: [Row] = []
@@ -93,6 +99,11 @@ struct CacheBenchmark {
                     nfeUsed: result.trace.nfeUsed, computedRowsPerAnswer: computed.isEmpty ? nil : computed.reduce(0, +),
                     speedup: (baseSeconds ?? own) / own,
                     flopRatio: baseFLOPs.flatMap { base in flops.map { base / $0 } }, tokenAgreement: agreement))
+                if check {
+                    let probe = ExactnessProbe(inner: model)
+                    _ = try DiffusionDecoder(method: method, cache: policy).decode(probe, request)
+                    rows[rows.count - 1].argmaxAgreement = probe.agreement
+                }
             }
         }
         return Report(model: label, prompt: request.prompt.count, canvas: request.canvasLength, nfe: request.nfe,
@@ -109,7 +120,7 @@ struct CacheBenchmark {
         print("model \(report.model): prompt \(report.prompt), canvas \(report.canvas), T \(report.nfe), "
               + "threads \(report.threads), block \(report.blockLength.map(String.init) ?? "-"), "
               + "median of \(report.repeats)")
-        print("method      cache       s/answer  speedup  GFLOP/answer  FLOP ratio  rows/answer  same tokens")
+        print("method      cache       s/answer  speedup  GFLOP/answer  FLOP ratio  rows/answer  same tokens  same argmax")
         func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
         for row in report.results {
             let cache = row.cache + (row.refreshEvery.map { "/\($0)" } ?? "")
@@ -117,7 +128,43 @@ struct CacheBenchmark {
             let ratio = row.flopRatio.map { String(format: "%9.2fx", $0) } ?? "         -"
             let computed = row.computedRowsPerAnswer.map { String(format: "%11d", $0) } ?? "          -"
             print(pad(row.method, 10) + "  " + pad(cache, 9) + String(format: "  %8.3f  %6.2fx", row.secondsPerAnswer, row.speedup)
-                  + "  " + gflop + "  " + ratio + "  " + computed + String(format: "  %10.1f%%", row.tokenAgreement * 100))
+                  + "  " + gflop + "  " + ratio + "  " + computed + String(format: "  %10.1f%%", row.tokenAgreement * 100)
+                  + (row.argmaxAgreement.map { String(format: "  %10.1f%%", $0 * 100) } ?? "            -"))
         }
+    }
+}
+
+/// Decodes with the cached forward while comparing each step's rows with an exact forward over
+/// the same tokens: how often the cache changes the model's top choice, free of the sampling
+/// divergence that makes answers differ after the first changed token.
+final class ExactnessProbe: LogitsModel {
+    let inner: any LogitsModel
+    private(set) var rows = 0
+    private(set) var agreeing = 0
+
+    init(inner: any LogitsModel) { self.inner = inner }
+
+    var vocabularySize: Int { inner.vocabularySize }
+    var maxSequenceLength: Int? { inner.maxSequenceLength }
+    var agreement: Double { rows == 0 ? 1 : Double(agreeing) / Double(rows) }
+
+    func logits(tokens: [Int], positions: [Int]) throws -> LogitRows {
+        try inner.logits(tokens: tokens, positions: positions)
+    }
+
+    func forward(tokens: [Int], positions: [Int], cache: KVCache?, plan: RowPlan) throws -> ForwardOutput {
+        let output = try inner.forward(tokens: tokens, positions: positions, cache: cache, plan: plan)
+        let exact = try inner.logits(tokens: tokens, positions: positions)
+        for k in 0..<positions.count {
+            rows += 1
+            if Self.argmax(output.rows.row(k)) == Self.argmax(exact.row(k)) { agreeing += 1 }
+        }
+        return output
+    }
+
+    private static func argmax(_ row: ArraySlice<Float>) -> Int {
+        var best = row.startIndex
+        for index in row.indices where row[index] > row[best] { best = index }
+        return best
     }
 }
