@@ -27,9 +27,12 @@ import ModelInterface
 /// ```
 public struct DiffusionDecoder: Sendable {
     public var method: DecodingMethod
+    /// Approximate KV caching (CachePlanner.swift); `.none` keeps every forward exact.
+    public var cache: CachePolicy
 
-    public init(method: DecodingMethod) {
+    public init(method: DecodingMethod, cache: CachePolicy = .none) {
         self.method = method
+        self.cache = cache
     }
 
     /// Checks the request and options against the spec's usage rules without running anything;
@@ -40,6 +43,7 @@ public struct DiffusionDecoder: Sendable {
             throw DecoderError.sequenceTooLong(prompt: request.prompt.count, canvas: request.canvasLength, maximum: maximum)
         }
         try Validation.check(method, canvasLength: request.canvasLength, nfe: request.nfe)
+        try Validation.check(cache)
     }
 
     /// Runs the method. `progress` is called after every step on the calling thread.
@@ -59,20 +63,20 @@ public struct DiffusionDecoder: Sendable {
         let session: Session
         switch method {
         case .vanilla(let o):
-            session = Session(model: model, request: request, totalSteps: t, progress: progress)
+            session = Session(model: model, request: request, totalSteps: t, cache: cache, progress: progress)
             session.rowsObserver = observer
             try session.runVanilla(o, steps: t, stage: .decode)
         case .remdm(let o):
-            session = Session(model: model, request: request, totalSteps: t, progress: progress)
+            session = Session(model: model, request: request, totalSteps: t, cache: cache, progress: progress)
             session.rowsObserver = observer
             try session.runReMDM(o, steps: t)
         case .rcr(let o):
-            session = Session(model: model, request: request, totalSteps: t, progress: progress)
+            session = Session(model: model, request: request, totalSteps: t, cache: cache, progress: progress)
             session.rowsObserver = observer
             try session.runRCR(o, steps: t)
         case .tolerator(let o):
             let split = Schedules.toleratorSplit(nfe: t, fillUpFraction: o.fillUpFraction)
-            session = Session(model: model, request: request, totalSteps: t, progress: progress)
+            session = Session(model: model, request: request, totalSteps: t, cache: cache, progress: progress)
             session.rowsObserver = observer
             let (draft, outcome) = try session.runTolerator(o, fillUp: split.fillUp, refine: split.refine)
             trace.fillUpDraft = draft
@@ -82,6 +86,8 @@ public struct DiffusionDecoder: Sendable {
             trace.earlyStop = outcome.earlyStop
         }
         trace.nfeUsed = session.nfeUsed
+        trace.cache = cache.mode == .none ? nil : cache
+        trace.flops = session.records.contains { $0.flops != nil } ? session.flops : nil
         trace.steps = session.records
         trace.forwardSeconds = session.forwardSeconds
         trace.otherSeconds = session.otherSeconds
@@ -132,6 +138,10 @@ enum Validation {
             let split = Schedules.toleratorSplit(nfe: t, fillUpFraction: o.fillUpFraction)
             try check(o.fillUp, canvasLength: g, steps: split.fillUp, stage: "tolerator fill-up")
         }
+    }
+
+    static func check(_ cache: CachePolicy) throws {
+        if let n = cache.refreshEvery { try require(n >= 1, "cache_refresh", n, "at least 1 forward") }
     }
 
     static func check(_ o: VanillaOptions, canvasLength g: Int, steps: Int, stage: String) throws {

@@ -13,8 +13,10 @@ extension Session {
         let perBlock = steps / blocks
         var running = [Double](repeating: -.infinity, count: g)
         var lastToken = [Int](repeating: -1, count: g)
+        defer { cacheBlock = nil }
         for block in 0..<blocks {
             let range = (block * b)..<((block + 1) * b)
+            cacheBlock = range
             let original = maskedPositions(in: range)
             let targets = Schedules.rcrTargets(masked: original.count, steps: perBlock)
             for j in 0..<perBlock {

@@ -37,18 +37,22 @@ extension DiffusionDecoder {
         for p in request.remask where !(0..<base.canvasLength).contains(p) {
             throw DecoderError.invalidOption(option: "remask", value: "\(p)", expected: "a canvas position 0..<\(base.canvasLength)")
         }
-        let session = Session(model: model, request: base, totalSteps: base.nfe, progress: progress)
+        try Validation.check(cache)
+        let session = Session(model: model, request: base, totalSteps: base.nfe, cache: cache, progress: progress)
         session.canvas = request.canvas
         for p in request.remask { session.canvas[p] = base.maskId }
         let masked = !session.maskedPositions().isEmpty
         let fillUp = masked ? Schedules.toleratorSplit(nfe: base.nfe, fillUpFraction: options.fillUpFraction).fillUp : 0
         if fillUp > 0 { try session.runVanilla(options.fillUp, steps: fillUp, stage: .fillUp) }
         let draft = session.canvas
+        session.cacheBoundary()
         let outcome = try session.refine(options, iterations: base.nfe - fillUp)
         var trace = DecodingTrace(
             method: .tolerator(options), promptLength: base.prompt.count, canvasLength: base.canvasLength,
             seed: base.seed, nfeBudget: base.nfe, nfeUsed: session.nfeUsed, steps: session.records,
             forwardSeconds: session.forwardSeconds, otherSeconds: session.otherSeconds)
+        trace.cache = cache.mode == .none ? nil : cache
+        trace.flops = session.records.contains { $0.flops != nil } ? session.flops : nil
         trace.fillUpDraft = draft
         trace.fillUpBudget = fillUp
         trace.refinementBudget = base.nfe - fillUp

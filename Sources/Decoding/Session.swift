@@ -33,7 +33,13 @@ final class Session {
     var canvas: [Int]
     var rng: Xoshiro256StarStar
     var stopPenalty: StopPenalty?
+    /// The semi-autoregressive block being decoded (canvas positions), for the cache's row plan.
+    var cacheBlock: Range<Int>?
+    private var planner: CachePlanner
+    private let kvCache: KVCache?
     private(set) var nfeUsed = 0
+    /// Sum of the forwards' FLOPs (0 when the model does not count them).
+    private(set) var flops = 0.0
     private(set) var records: [StepRecord] = []
     private(set) var forwardSeconds = 0.0
     private(set) var otherSeconds = 0.0
@@ -42,9 +48,13 @@ final class Session {
     private var stepStart: ContinuousClock.Instant
     private var stepForward: Duration = .zero
     private var stepForwarded = false
+    private var stepFLOPs: Double?
+    private var stepRows: Int?
 
-    init(model: any LogitsModel, request: DecodingRequest, totalSteps: Int,
+    init(model: any LogitsModel, request: DecodingRequest, totalSteps: Int, cache: CachePolicy = .none,
          progress: ((DecodingProgress) -> Void)?) {
+        self.planner = CachePlanner(policy: cache)
+        self.kvCache = cache.mode == .none ? nil : KVCache()
         self.model = model
         self.request = request
         self.vocabularySize = model.vocabularySize
@@ -71,7 +81,12 @@ final class Session {
         stepStart = clock.now
         stepForward = .zero
         stepForwarded = false
+        stepFLOPs = nil
+        stepRows = nil
     }
+
+    /// The next forward recomputes every row (a new stage starts; the cache mode's refresh).
+    func cacheBoundary() { planner.markBoundary() }
 
     /// One forward over `prompt ++ canvas`, returning the rows for canvas `positions` after the
     /// mask id is excluded from prediction and any stop penalty is applied.
@@ -79,8 +94,14 @@ final class Session {
         let offset = request.prompt.count
         let tokens = request.prompt + canvas
         let started = clock.now
-        var rows = try model.logits(tokens: tokens, positions: positions.map { $0 + offset })
+        let sequencePositions = positions.map { $0 + offset }
+        let plan = planner.plan(tokens: tokens, requested: sequencePositions,
+                                block: cacheBlock.map { ($0.lowerBound + offset)..<($0.upperBound + offset) })
+        let output = try model.forward(tokens: tokens, positions: sequencePositions, cache: kvCache, plan: plan)
+        var rows = output.rows
         stepForward += clock.now - started
+        if let f = output.flops { stepFLOPs = (stepFLOPs ?? 0) + f; flops += f }
+        if let r = output.computedRows { stepRows = (stepRows ?? 0) + r }
         stepForwarded = true
         nfeUsed += 1
         let v = vocabularySize
@@ -158,7 +179,8 @@ final class Session {
         records.append(StepRecord(
             step: records.count, stage: stage, block: block, forward: stepForwarded, nfe: nfeUsed,
             unmasked: unmasked, remasked: remasked, edited: edited, targets: targets, locked: locked,
-            gamma: gamma, forwardSeconds: forward, otherSeconds: max(0, total - forward)))
+            gamma: gamma, forwardSeconds: forward, otherSeconds: max(0, total - forward),
+            flops: stepFLOPs, computedRows: stepRows))
         progress?(DecodingProgress(
             stage: stage, step: records.count - 1, totalSteps: totalSteps, nfeUsed: nfeUsed,
             nfeBudget: request.nfe, unmaskedTokens: unmaskedCount,

@@ -12,6 +12,8 @@ extension Session {
         try runVanilla(options.fillUp, steps: fillUp, stage: .fillUp)
         stopPenalty = nil
         let draft = canvas
+        // Refinement starts from a fresh cache: the whole draft is new context.
+        cacheBoundary()
         return (draft, try refineCanvas(options, iterations: refine))
     }
 

@@ -50,11 +50,36 @@ public struct StepRecord: Codable, Sendable, Equatable {
     public var forwardSeconds: Double
     /// Seconds of decoding work in the step outside the model call (softmax, sampling, ranking).
     public var otherSeconds: Double
+    /// FLOPs of the step's forward (engines.md §5); nil without a forward or a counting model.
+    public var flops: Double?
+    /// Sequence rows the forward computed (fewer than prompt + canvas under `--cache`).
+    public var computedRows: Int?
+
+    public init(step: Int, stage: DecodingStage, block: Int?, forward: Bool, nfe: Int, unmasked: [TokenChange],
+                remasked: [TokenChange], edited: [TokenChange], targets: [Int]?, locked: [Int]?, gamma: Double?,
+                forwardSeconds: Double, otherSeconds: Double, flops: Double? = nil, computedRows: Int? = nil) {
+        self.step = step
+        self.stage = stage
+        self.block = block
+        self.forward = forward
+        self.nfe = nfe
+        self.unmasked = unmasked
+        self.remasked = remasked
+        self.edited = edited
+        self.targets = targets
+        self.locked = locked
+        self.gamma = gamma
+        self.forwardSeconds = forwardSeconds
+        self.otherSeconds = otherSeconds
+        self.flops = flops
+        self.computedRows = computedRows
+    }
 
     enum CodingKeys: String, CodingKey {
-        case step, stage, block, forward, nfe, unmasked, remasked, edited, targets, locked, gamma
+        case step, stage, block, forward, nfe, unmasked, remasked, edited, targets, locked, gamma, flops
         case forwardSeconds = "forward_seconds"
         case otherSeconds = "other_seconds"
+        case computedRows = "computed_rows"
     }
 }
 
@@ -99,6 +124,10 @@ public struct DecodingTrace: Codable, Sendable, Equatable {
     public var earlyStop: EarlyStop?
     public var forwardSeconds: Double
     public var otherSeconds: Double
+    /// The KV-cache policy the run used (nil: none, every forward exact).
+    public var cache: CachePolicy?
+    /// FLOPs of all forwards (nil when the model does not count them).
+    public var flops: Double?
 
     /// Share of step time spent outside the forward pass.
     public var decodingOverhead: Double {
@@ -107,7 +136,7 @@ public struct DecodingTrace: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case method, seed, steps, gammas
+        case method, seed, steps, gammas, cache, flops
         case promptLength = "prompt_length"
         case canvasLength = "canvas_length"
         case nfeBudget = "nfe_budget"

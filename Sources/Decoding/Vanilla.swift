@@ -34,8 +34,11 @@ extension Session {
         let b = options.blockLength ?? g
         let blocks = g / b
         let perBlock = steps / blocks
+        defer { cacheBlock = nil }
         for block in 0..<blocks {
             let range = (block * b)..<((block + 1) * b)
+            // A new block refreshes the cache; prefix and dual are defined relative to it.
+            cacheBlock = range
             let counts = Schedules.lladaCounts(masked: maskedPositions(in: range).count, steps: perBlock)
             for j in 0..<perBlock {
                 beginStep()

@@ -25,12 +25,20 @@ struct Attention {
     /// `q` is `length × heads·headDim`, `k`/`v` are `length × kvHeads·headDim`; writes `out` like `q`.
     func run(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
              length: Int, scores: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        run(q: q, queries: length, k: k, v: v, keys: length, scores: scores, into: out)
+    }
+
+    /// `queries` query rows against `keys` key/value rows (a cached forward computes queries only
+    /// for the rows it recomputes, and they see every row's keys). `scores` must hold
+    /// `scratchCount(length: keys, …)` floats, which covers any `queries ≤ keys`.
+    func run(q: UnsafePointer<Float>, queries: Int, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+             keys length: Int, scores: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>) {
         let workers = max(1, min(threads, heads))
         let qWidth = heads * headDim
         let kvWidth = kvHeads * headDim
         let group = heads / kvHeads
         let scale = 1 / Float(headDim).squareRoot()
-        let block = min(length, Self.blockRows)
+        let block = min(queries, Self.blockRows)
         let (heads, headDim) = (self.heads, self.headDim)
         BLASThreads.set(1)
         defer { BLASThreads.set(blasThreads) }
@@ -40,8 +48,8 @@ struct Attention {
                 // Query head h reads KV head h / group (repeat_kv expands groups contiguously).
                 let kvHead = head / group
                 var first = 0
-                while first < length {
-                    let rows = min(block, length - first)
+                while first < queries {
+                    let rows = min(block, queries - first)
                     sgemm(rows, length, headDim, q + first * qWidth + head * headDim, qWidth,
                           k + kvHead * headDim, kvWidth, 0, s, length, alpha: scale)
                     for row in 0..<rows { Kernels.softmax(s + row * length, count: length) }

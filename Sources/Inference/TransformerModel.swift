@@ -20,7 +20,7 @@ public final class TransformerModel: LogitsModel, @unchecked Sendable {
     let weights: TransformerWeights
     private let checkpoint: Checkpoint?
     private let engine: LinearEngine
-    private let lock = NSLock()
+    let lock = NSLock()
     private var workspace: Workspace?
     private var rotary: RotaryTable?
 
@@ -69,9 +69,13 @@ public final class TransformerModel: LogitsModel, @unchecked Sendable {
     /// position i reads output row i-1, and position 0 its own row, as `diffusion_generate` does.
     public func logits(tokens: [Int], positions: [Int]) throws -> LogitRows {
         try validate(tokens: tokens, positions: positions)
-        let sourceRows = positions.map { config.usesLogitShift ? max($0 - 1, 0) : $0 }
-        let values = lock.withLock { forward(tokens: tokens, outputRows: sourceRows) }
+        let values = lock.withLock { forward(tokens: tokens, outputRows: positions.map(sourceRow)) }
         return LogitRows(positions: positions, vocabularySize: config.vocabularySize, values: values)
+    }
+
+    /// The output row that predicts `position`: i-1 under the Dream logit shift (0 for 0), else i.
+    func sourceRow(_ position: Int) -> Int {
+        config.usesLogitShift ? max(position - 1, 0) : position
     }
 
     /// Raw (unshifted) output rows `rows` of one forward over `tokens`.
@@ -80,7 +84,7 @@ public final class TransformerModel: LogitsModel, @unchecked Sendable {
         return lock.withLock { forward(tokens: tokens, outputRows: rows) }
     }
 
-    private func validate(tokens: [Int], positions: [Int]) throws {
+    func validate(tokens: [Int], positions: [Int]) throws {
         guard !tokens.isEmpty else { throw InferenceError.emptySequence }
         for (index, token) in tokens.enumerated() where token < 0 || token >= config.vocabularySize {
             throw InferenceError.tokenOutOfRange(index: index, token: token, vocabularySize: config.vocabularySize)
@@ -90,7 +94,7 @@ public final class TransformerModel: LogitsModel, @unchecked Sendable {
         }
     }
 
-    private func prepare(length: Int) -> (Workspace, RotaryTable) {
+    func prepare(length: Int) -> (Workspace, RotaryTable) {
         if workspace == nil || workspace!.length < length {
             let shape = ModelConfigShape(hidden: config.hiddenSize, queryWidth: config.headCount * config.headDim,
                                          kvWidth: config.kvHeadCount * config.headDim,
@@ -105,24 +109,33 @@ public final class TransformerModel: LogitsModel, @unchecked Sendable {
 
     /// The whole network; returns `outputRows.count × vocabularySize` logits.
     private func forward(tokens: [Int], outputRows: [Int]) -> [Float] {
-        let length = tokens.count
-        let (work, rope) = prepare(length: length)
+        forward(tokens: tokens, rows: RowSelection(length: tokens.count), store: nil, outputRows: outputRows)
+    }
+
+    /// The network for the rows `rows` selects (compacted into the workspace's first
+    /// `rows.count` rows), attending to all `tokens.count` keys: those of `store` when given
+    /// (after writing the computed rows' keys and values into it), else the computed ones.
+    /// `outputRows` index the compacted rows.
+    func forward(tokens: [Int], rows: RowSelection, store: KVStore?, outputRows: [Int]) -> [Float] {
+        let (work, rope) = prepare(length: tokens.count)
         BLASThreads.set(engine.blasThreads)
         let d = config.hiddenSize
-        for (row, token) in tokens.enumerated() {
-            weights.embedding.widenRow(token, into: work.hidden + row * d)
+        for row in 0..<rows.count {
+            weights.embedding.widenRow(tokens[rows.position(row)], into: work.hidden + row * d)
         }
-        for layer in weights.layers {
-            block(layer, length: length, work: work, rope: rope)
+        for (index, layer) in weights.layers.enumerated() {
+            block(layer, rows: rows, work: work, rope: rope, keys: store.map { ($0, index) })
         }
         return head(rows: outputRows, work: work)
     }
 
-    private func block(_ layer: LayerWeights, length: Int, work: Workspace, rope: RotaryTable) {
+    private func block(_ layer: LayerWeights, rows selection: RowSelection, work: Workspace, rope: RotaryTable,
+                       keys cached: (store: KVStore, layer: Int)?) {
         let c = config
         let d = c.hiddenSize
         let qWidth = c.headCount * c.headDim
         let kvWidth = c.kvHeadCount * c.headDim
+        let length = selection.count
 
         // Attention half: h += o_proj(attn(rope(q), rope(k), v)).
         norm(layer.attentionNorm, work.hidden, rows: length, into: work.normed)
@@ -140,12 +153,18 @@ public final class TransformerModel: LogitsModel, @unchecked Sendable {
             // QK-norm (Qwen3/CoDA): RMSNorm over each head's vector, before RoPE.
             headNorm(queryNorm, q, count: rows.count * c.headCount)
             headNorm(keyNorm, k, count: rows.count * c.kvHeadCount)
-            rope.apply(work.query, rows: rows, heads: c.headCount, stride: qWidth)
-            rope.apply(work.key, rows: rows, heads: c.kvHeadCount, stride: kvWidth)
+            rope.apply(work.query, rows: rows, selection: selection, heads: c.headCount, stride: qWidth)
+            rope.apply(work.key, rows: rows, selection: selection, heads: c.kvHeadCount, stride: kvWidth)
+        }
+        var (keys, values, keyCount) = (UnsafePointer(work.key), UnsafePointer(work.value), length)
+        if let (store, index) = cached {
+            store.write(layer: index, keys: work.key, values: work.value, rows: selection)
+            (keys, values, keyCount) = (UnsafePointer(store.keys[index]), UnsafePointer(store.values[index]), store.length)
         }
         Attention(heads: c.headCount, kvHeads: c.kvHeadCount, headDim: c.headDim, threads: threads,
                   blasThreads: engine.blasThreads)
-            .run(q: work.query, k: work.key, v: work.value, length: length, scores: work.scores, into: work.attention)
+            .run(q: work.query, queries: length, k: keys, v: values, keys: keyCount, scores: work.scores,
+                 into: work.attention)
         engine.multiply(work.attention, rows: length, ldx: qWidth, weight: layer.output, into: work.hidden, ldy: d,
                         accumulate: true)
 

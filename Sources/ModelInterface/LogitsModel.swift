@@ -11,6 +11,11 @@ public protocol LogitsModel {
     /// rows for `positions`, in the order given. Positions are indices into `tokens`.
     func logits(tokens: [Int], positions: [Int]) throws -> LogitRows
 
+    /// The same rows, computing only the rows `plan` names and reusing `cache` for the others
+    /// (approximate when the cache holds keys and values from an older sequence). The default
+    /// (in KVCache.swift) ignores the cache and computes everything.
+    func forward(tokens: [Int], positions: [Int], cache: KVCache?, plan: RowPlan) throws -> ForwardOutput
+
     /// The longest sequence (prompt + canvas) the model was made for; nil when unknown.
     var maxSequenceLength: Int? { get }
 }

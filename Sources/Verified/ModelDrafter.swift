@@ -12,13 +12,16 @@ public struct ModelDrafter: Drafter {
     public var method: DecodingMethod
     /// Refinement options for repairs (the method's own when it is TOLERATOR).
     public var repairOptions: ToleratorOptions
+    /// KV-cache policy of every draft and repair.
+    public var cache: CachePolicy
     /// Turns the decoded answer into the completion that is run, and says where it cut the
     /// answer (in characters), if it did. Default: the answer as is.
     public var extract: @Sendable (String) -> (completion: String, cutAt: String.Index?)
 
     public init(model: any LogitsModel, tokenizer: Tokenizer, request: DecodingRequest, method: DecodingMethod,
-                repairOptions: ToleratorOptions,
+                repairOptions: ToleratorOptions, cache: CachePolicy = .none,
                 extract: @escaping @Sendable (String) -> (completion: String, cutAt: String.Index?) = { ($0, nil) }) {
+        self.cache = cache
         self.model = model
         self.tokenizer = tokenizer
         self.request = request
@@ -31,7 +34,7 @@ public struct ModelDrafter: Drafter {
         var r = request
         r.seed = seed
         r.nfe = nfe
-        return makeDraft(try DiffusionDecoder(method: method).decode(model, r))
+        return makeDraft(try DiffusionDecoder(method: method, cache: cache).decode(model, r))
     }
 
     public func repair(_ draft: Draft, remask: [Int], wholeBody: Bool, seed: UInt64, nfe: Int) throws -> Draft {
@@ -44,7 +47,7 @@ public struct ModelDrafter: Drafter {
             options.gammaMax = max(options.gammaMax, 0.9)
             options.gammaMin = max(options.gammaMin, 0.6)
         }
-        let result = try DiffusionDecoder(method: .tolerator(options))
+        let result = try DiffusionDecoder(method: .tolerator(options), cache: cache)
             .repair(model, RepairRequest(base: r, canvas: draft.canvas, remask: remask), options: options)
         return makeDraft(result)
     }

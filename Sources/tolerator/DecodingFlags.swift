@@ -18,6 +18,8 @@ struct DecodingFlags: ParsableArguments {
     @Option(parsing: .unconditional, help: "Canvas length G: tokens generated. Default: the model folder's generation_config.json canvas_length (64 for the embedded model), else 256.")
     var canvas: Int?
 
+    @OptionGroup(title: "KV cache") var caching: CacheFlags
+
     @Option(parsing: .unconditional, help: "Seed of the decoder's random generator.")
     var seed: UInt64 = 0
 

@@ -29,10 +29,14 @@ struct Eval: ParsableCommand {
             reports an unsharded run writes. Examples/cluster/ has a Slurm array script and a \
             Kubernetes Indexed Job for it.
 
+            `--cache prefix|dual` decodes with the approximate KV cache (see `generate --help`); \
+            it is part of each method's parameters, so a cached run never resumes an exact one.
+
             Examples:
               tolerator eval --suite tiny --methods vanilla,tolerator --nfe 8,16 --out eval-tiny
               tolerator eval --suite mbpp --replay outputs.jsonl --methods vanilla --nfe 32
               tolerator eval --suite humaneval --shard 1/3 --out runs/shard-1   # then: tolerator merge runs/all runs/shard-*
+              tolerator eval --suite minicode --methods vanilla,tolerator --nfe 32 --cache dual --out eval-dual
             """)
 
     @Option(help: ArgumentHelp(
@@ -112,6 +116,7 @@ struct Eval: ParsableCommand {
     @Option(help: ArgumentHelp("Run shard K of N (0 ≤ K < N): the tasks at positions K, K+N, K+2N, ... into their own --out folder; join the N folders with `tolerator merge`.", valueName: "K/N"))
     var shard: String?
 
+    @OptionGroup(title: "KV cache") var caching: CacheFlags
     @OptionGroup var sandbox: SandboxOptions
     @OptionGroup var special: SpecialTokenOptions
 
@@ -322,6 +327,7 @@ struct Eval: ParsableCommand {
         let generator = DiffusionGenerator(
             model: model, tokenizer: tokenizer, methods: methods, canvasLength: try loaded.canvasLength(canvas), maskID: maskID,
             stopIDs: folder.config.specialTokens.stopIDs, identity: Self.modelIdentity(directory))
+        generator.cache = caching.policy
         return (generator, chat)
     }
 

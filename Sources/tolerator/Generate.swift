@@ -33,6 +33,11 @@ struct Generate: ParsableCommand {
               tolerator generate --file stub.py
               tolerator generate --file stub.py --test 'assert count_evens([2, 4]) == 2' --strategy repair
               tolerator generate --model ~/models/Dream-v0-Instruct-7B "Write a function that reverses a string" --canvas 256 --nfe 64
+              tolerator generate --model ~/models/LLaDA-8B-Instruct "Reverse a string" --block-length 32 --cache dual
+
+            `--cache prefix|dual` reuses keys and values of rows that did not change (approximate, \
+            refreshed at each block and stage start, or every --cache-refresh forwards); the --json \
+            trace gives each step's FLOPs and computed rows.
             """)
 
     enum Mode: String, ExpressibleByArgument, CaseIterable {
@@ -99,7 +104,8 @@ struct Generate: ParsableCommand {
         let request = DecodingRequest(prompt: prompt.ids, canvasLength: try loaded.canvasLength(decoding.canvas), nfe: decoding.nfe,
                                       seed: decoding.seed, maskId: maskID, stopIds: config.specialTokens.stopIDs)
         let modelDefaults = try loaded.methodDefaults()
-        let decoder = DiffusionDecoder(method: decoding.decodingMethod(family: config.family, modelDefaults: modelDefaults))
+        let decoder = DiffusionDecoder(method: decoding.decodingMethod(family: config.family, modelDefaults: modelDefaults),
+                                       cache: decoding.caching.policy)
         let transformer = try TransformerModel(folder: loaded.folder, threads: threads, compute: compute)
         try decoder.validate(request, vocabularySize: transformer.vocabularySize, maxSequenceLength: transformer.maxSequenceLength)
 

@@ -66,7 +66,8 @@ extension Generate {
                                    nfeTotal: verification.nfeTotal, strategy: verification.strategy, seed: decoding.seed)
         let drafter = ModelDrafter(model: model, tokenizer: tokenizer, request: request,
                                    method: decoding.decodingMethod(family: family, modelDefaults: modelDefaults),
-                                   repairOptions: decoding.toleratorOptions(family: family, modelDefaults: modelDefaults))
+                                   repairOptions: decoding.toleratorOptions(family: family, modelDefaults: modelDefaults),
+                                   cache: decoding.caching.policy)
         let codePrefix = prompt.mode == .completion ? text : ""
         let loop = AttemptLoop(policy: policy, tests: visible, codePrefix: codePrefix) { runner.run($0) }
         let progress = ProgressLine(enabled: !json && isatty(STDERR_FILENO) == 1)

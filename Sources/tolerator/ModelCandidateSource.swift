@@ -22,6 +22,7 @@ struct ModelCandidateSource: CandidateSource, @unchecked Sendable {
     let canvas: Int
     let nfe: Int
     let seed: UInt64
+    let cache: CachePolicy
     let maskID: Int
     let stopIDs: [Int]
     /// The model was trained without `>>>` examples in docstrings (generation_config.json).
@@ -41,6 +42,7 @@ struct ModelCandidateSource: CandidateSource, @unchecked Sendable {
         canvas = try loaded.canvasLength(decoding.canvas)
         nfe = decoding.nfe
         seed = decoding.seed
+        cache = decoding.caching.policy
         stopIDs = config.specialTokens.stopIDs
         stripExamples = try !loaded.showsPromptExamples()
         self.strategy = strategy
@@ -52,7 +54,7 @@ struct ModelCandidateSource: CandidateSource, @unchecked Sendable {
                                      addSpecialTokens: false), canvasLength: canvas, nfe: nfe,
             seed: seed &+ UInt64(attempt), maskId: maskID, stopIds: stopIDs)
         let drafter = ModelDrafter(model: model, tokenizer: tokenizer, request: request, method: method,
-                                   repairOptions: repairOptions)
+                                   repairOptions: repairOptions, cache: cache)
         let draft: Draft
         if strategy == .repair, attempt > 0, let failed = last.value {
             draft = try drafter.repair(failed, remask: [], wholeBody: true, seed: request.seed, nfe: nfe)

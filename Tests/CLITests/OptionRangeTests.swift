@@ -32,6 +32,11 @@ import Testing
         (["generate", "x", "--gamma-max", "1.5"], "--gamma-max must be in 0...1 (got 1.5)"),
         (["generate", "x", "--mask-id", "-1"], "--mask-id must be in 0...2147483647 (got -1)"),
         (["logits", model, "--ids", "1", "--threads", "0"], "--threads must be in 1...1024 (got 0)"),
+        (["generate", "x", "--cache", "dual", "--cache-refresh", "0"], "--cache-refresh must be in 1...100000 (got 0)"),
+        (["generate", "x", "--cache-refresh", "4"], "--cache-refresh needs --cache prefix or dual"),
+        (["eval", "--suite", "tiny", "--cache", "prefix", "--cache-refresh", "-3"], "--cache-refresh must be in 1...100000 (got -3)"),
+        (["bench", "decode", "--cache", "none,full"], "--cache: 'full' is not a cache mode (none, prefix or dual)"),
+        (["bench", "decode", "--cache", "dual,dual"], "--cache must list distinct modes (got 'dual,dual')"),
     ])
     func outOfRangeIsAOneLineUsageError(arguments: [String], message: String) throws {
         let result = try runTolerator(arguments)
@@ -50,5 +55,26 @@ import Testing
         let result = try runTolerator(["inspect", Self.model, "--length", "1048576", "--threads", "1"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("for one forward at length 1048576"))
+    }
+}
+
+/// `bench decode --cache`: one row per method and mode, with seconds and FLOPs per answer.
+@Suite struct BenchDecodeCacheTests {
+    @Test func jsonHasEveryModeWithFLOPsAndSecondsPerAnswer() throws {
+        let result = try runTolerator([
+            "bench", "decode", "--model", OptionRangeTests.model, "--cache", "none,prefix,dual", "--method", "vanilla",
+            "--prompt", "24", "--canvas", "16", "--nfe", "4", "--block-length", "8", "--repeats", "1", "--threads", "1",
+            "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let rows = try #require(object["results"] as? [[String: Any]])
+        #expect(rows.map { $0["cache"] as? String } == ["none", "prefix", "dual"])
+        #expect(object["block_length"] as? Int == 8)
+        let flops = rows.compactMap { $0["flops_per_answer"] as? Double }
+        #expect(flops.count == 3 && flops[0] > flops[1] && flops[1] > flops[2])
+        // 4 forwards over 40 rows without a cache; blocks of 8 (2 steps each): full, then the block.
+        #expect(rows.map { $0["computed_rows_per_answer"] as? Int } == [160, 40 + 16 + 40 + 8, 40 + 8 + 40 + 8])
+        #expect(rows.allSatisfy { ($0["seconds_per_answer"] as? Double ?? 0) > 0 })
+        #expect(rows[0]["speedup"] as? Double == 1)
     }
 }

@@ -15,6 +15,15 @@ final class FakeModel: LogitsModel {
         self.row = row
     }
 
+    /// The row plan of every forward (what a caching model would recompute).
+    private(set) var plans: [RowPlan] = []
+
+    /// Exact whatever the plan: records it and computes every row.
+    func forward(tokens: [Int], positions: [Int], cache: KVCache?, plan: RowPlan) throws -> ForwardOutput {
+        plans.append(plan)
+        return ForwardOutput(rows: try logits(tokens: tokens, positions: positions))
+    }
+
     func logits(tokens: [Int], positions: [Int]) throws -> LogitRows {
         calls += 1
         inputs.append(tokens)
