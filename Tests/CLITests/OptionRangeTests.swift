@@ -62,7 +62,10 @@ import Testing
 @Suite struct BenchDecodeCacheTests {
     @Test func jsonHasEveryModeWithFLOPsAndSecondsPerAnswer() throws {
         let result = try runTolerator([
-            "bench", "decode", "--model", OptionRangeTests.model, "--cache", "none,prefix,dual", "--method", "vanilla",
+            // An LLaDA-layout checkpoint: blocks are LLaDA's semi-autoregressive decoding (the embedded
+            // model is Dream-layout, which has none).
+            "bench", "decode", "--model", parityFixtures.appendingPathComponent("llada-bf16").path,
+            "--cache", "none,prefix,dual", "--method", "vanilla",
             "--prompt", "24", "--canvas", "16", "--nfe", "4", "--block-length", "8", "--repeats", "1", "--threads", "1",
             "--json"])
         #expect(result.status == 0, "\(result.stderr)")
