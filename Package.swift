@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "FixtureSupport"]),
         .testTarget(name: "PythonSourceTests", dependencies: ["PythonSource"]),
         .testTarget(name: "ProposeTests", dependencies: ["Propose", "GitKit", "PythonSource", "FixtureSupport"]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Suites"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Suites", "FixtureSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Suites", "Sandbox", "Decoding", "ModelInterface", "Tokenization"]),
         .testTarget(
             name: "InferenceTests", dependencies: ["Inference", "ModelFiles", "ModelInterface", "FixtureSupport"],

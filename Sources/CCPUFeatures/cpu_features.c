@@ -62,6 +62,23 @@ void cpuf_read(cpuf_features *out) {
     }
 }
 
+/* Zeroes zmm0-13 before a throughput loop: denormal garbage could trigger microcode assists. */
+#define ZERO_ZMM0_13() \
+    __asm__ volatile("vpxord %%zmm0, %%zmm0, %%zmm0\n\t" \
+                     "vmovaps %%zmm0, %%zmm1\n\t vmovaps %%zmm0, %%zmm2\n\t vmovaps %%zmm0, %%zmm3\n\t" \
+                     "vmovaps %%zmm0, %%zmm4\n\t vmovaps %%zmm0, %%zmm5\n\t vmovaps %%zmm0, %%zmm6\n\t" \
+                     "vmovaps %%zmm0, %%zmm7\n\t vmovaps %%zmm0, %%zmm8\n\t vmovaps %%zmm0, %%zmm9\n\t" \
+                     "vmovaps %%zmm0, %%zmm10\n\t vmovaps %%zmm0, %%zmm11\n\t vmovaps %%zmm0, %%zmm12\n\t" \
+                     "vmovaps %%zmm0, %%zmm13" ::: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", \
+                     "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13")
+
+/* Seconds since t0 on the monotonic clock. */
+static double seconds_since(struct timespec t0) {
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+}
+
 double cpuf_measure_clock_hz(int repeats) {
     // 100 dependent register-register adds per iteration: the loop's own dec/jnz run beside
     // them, so the chain's length in cycles is the add count. Not `add $1`: Golden Cove and later
@@ -69,7 +86,7 @@ double cpuf_measure_clock_hz(int repeats) {
     const long iterations = 20000;  // 2M cycles: short enough that some runs escape preemption
     double best = 0;
     for (int r = 0; r < repeats; r++) {
-        struct timespec t0, t1;
+        struct timespec t0;
         unsigned long x = 0, one = 1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         for (long i = 0; i < iterations; i++) {
@@ -80,8 +97,7 @@ double cpuf_measure_clock_hz(int repeats) {
                 : "+r"(x)
                 : "r"(one));
         }
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        double seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        double seconds = seconds_since(t0);
         double hz = seconds > 0 ? (double)iterations * 100.0 / seconds : 0;
         if (hz > best) best = hz;
     }
@@ -103,16 +119,10 @@ double cpuf_measure_fma_flops(int width_bits, int repeats) {
     const long iterations = 20000;
     double best = 0;
     for (int r = 0; r < repeats; r++) {
-        struct timespec t0, t1;
+        struct timespec t0;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         if (width_bits == 512) {
-            __asm__ volatile("vpxord %%zmm0, %%zmm0, %%zmm0\n\t"
-                             "vmovaps %%zmm0, %%zmm1\n\t vmovaps %%zmm0, %%zmm2\n\t vmovaps %%zmm0, %%zmm3\n\t"
-                             "vmovaps %%zmm0, %%zmm4\n\t vmovaps %%zmm0, %%zmm5\n\t vmovaps %%zmm0, %%zmm6\n\t"
-                             "vmovaps %%zmm0, %%zmm7\n\t vmovaps %%zmm0, %%zmm8\n\t vmovaps %%zmm0, %%zmm9\n\t"
-                             "vmovaps %%zmm0, %%zmm10\n\t vmovaps %%zmm0, %%zmm11\n\t vmovaps %%zmm0, %%zmm12\n\t"
-                             "vmovaps %%zmm0, %%zmm13" ::: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
-                             "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13");
+            ZERO_ZMM0_13();
             for (long i = 0; i < iterations; i++)
                 __asm__ volatile(FMA12("zmm") FMA12("zmm") FMA12("zmm") FMA12("zmm") ::: "xmm0", "xmm1", "xmm2",
                                  "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11");
@@ -129,8 +139,7 @@ double cpuf_measure_fma_flops(int width_bits, int repeats) {
                                  "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11");
         }
         __asm__ volatile("vzeroupper" ::: "memory");
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        double seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        double seconds = seconds_since(t0);
         double flops = (double)iterations * 48.0 * (width_bits / 32) * 2.0;
         if (seconds > 0 && flops / seconds > best) best = flops / seconds;
     }
@@ -159,21 +168,14 @@ double cpuf_measure_bf16_dot_flops(int repeats) {
     const long iterations = 5000;
     double best = 0;
     for (int r = 0; r < repeats; r++) {
-        struct timespec t0, t1;
+        struct timespec t0;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        __asm__ volatile("vpxord %%zmm0, %%zmm0, %%zmm0\n\t"
-                         "vmovaps %%zmm0, %%zmm1\n\t vmovaps %%zmm0, %%zmm2\n\t vmovaps %%zmm0, %%zmm3\n\t"
-                         "vmovaps %%zmm0, %%zmm4\n\t vmovaps %%zmm0, %%zmm5\n\t vmovaps %%zmm0, %%zmm6\n\t"
-                         "vmovaps %%zmm0, %%zmm7\n\t vmovaps %%zmm0, %%zmm8\n\t vmovaps %%zmm0, %%zmm9\n\t"
-                         "vmovaps %%zmm0, %%zmm10\n\t vmovaps %%zmm0, %%zmm11\n\t vmovaps %%zmm0, %%zmm12\n\t"
-                         "vmovaps %%zmm0, %%zmm13" ::: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
-                         "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13");
+        ZERO_ZMM0_13();
         for (long i = 0; i < iterations; i++)
             __asm__ volatile(DOT12 DOT12 DOT12 DOT12 ::: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
                              "xmm7", "xmm8", "xmm9", "xmm10", "xmm11");
         __asm__ volatile("vzeroupper" ::: "memory");
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        double seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        double seconds = seconds_since(t0);
         double flops = (double)iterations * 48.0 * 16 * 4.0;
         if (seconds > 0 && flops / seconds > best) best = flops / seconds;
     }
@@ -186,21 +188,14 @@ double cpuf_measure_fp16_fma_flops(int repeats) {
     const long iterations = 20000;
     double best = 0;
     for (int r = 0; r < repeats; r++) {
-        struct timespec t0, t1;
+        struct timespec t0;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        __asm__ volatile("vpxord %%zmm0, %%zmm0, %%zmm0\n\t"
-                         "vmovaps %%zmm0, %%zmm1\n\t vmovaps %%zmm0, %%zmm2\n\t vmovaps %%zmm0, %%zmm3\n\t"
-                         "vmovaps %%zmm0, %%zmm4\n\t vmovaps %%zmm0, %%zmm5\n\t vmovaps %%zmm0, %%zmm6\n\t"
-                         "vmovaps %%zmm0, %%zmm7\n\t vmovaps %%zmm0, %%zmm8\n\t vmovaps %%zmm0, %%zmm9\n\t"
-                         "vmovaps %%zmm0, %%zmm10\n\t vmovaps %%zmm0, %%zmm11\n\t vmovaps %%zmm0, %%zmm12\n\t"
-                         "vmovaps %%zmm0, %%zmm13" ::: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
-                         "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13");
+        ZERO_ZMM0_13();
         for (long i = 0; i < iterations; i++)
             __asm__ volatile(FMAPH12 FMAPH12 FMAPH12 FMAPH12 ::: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5",
                              "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11");
         __asm__ volatile("vzeroupper" ::: "memory");
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        double seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        double seconds = seconds_since(t0);
         double flops = (double)iterations * 48.0 * 32 * 2.0;
         if (seconds > 0 && flops / seconds > best) best = flops / seconds;
     }

@@ -63,30 +63,7 @@ final class KVStore {
 extension RotaryTable {
     /// Rotates workspace rows `rows`, each at the sequence position `selection` gives it.
     func apply(_ x: UnsafeMutablePointer<Float>, rows: Range<Int>, selection: RowSelection, heads: Int, stride: Int) {
-        guard selection.positions != nil else {
-            apply(x, rows: rows, heads: heads, stride: stride)
-            return
-        }
-        let half = headDim / 2
-        cosines.withUnsafeBufferPointer { cosBuffer in
-            sines.withUnsafeBufferPointer { sinBuffer in
-                for row in rows {
-                    let position = selection.position(row)
-                    let c = cosBuffer.baseAddress! + position * half
-                    let s = sinBuffer.baseAddress! + position * half
-                    for head in 0..<heads {
-                        let v = x + row * stride + head * headDim
-                        for j in 0..<half {
-                            let a = v[j]
-                            let b = v[j + half]
-                            // As RotaryTable.apply: q·cos + rotate_half(q)·sin.
-                            v[j] = a * c[j] + (-b) * s[j]
-                            v[j + half] = b * c[j] + a * s[j]
-                        }
-                    }
-                }
-            }
-        }
+        apply(x, rows: rows, heads: heads, stride: stride, position: selection.position)
     }
 }
 

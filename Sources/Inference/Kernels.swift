@@ -96,14 +96,16 @@ struct RotaryTable {
     }
 
     /// Rotates `heads` heads of rows `rows` of `x` (rows of `stride` floats, heads contiguous);
-    /// row r is at position r.
-    func apply(_ x: UnsafeMutablePointer<Float>, rows: Range<Int>, heads: Int, stride: Int) {
+    /// row r is at position `position(r)` (r itself unless a cached forward computes chosen rows).
+    func apply(_ x: UnsafeMutablePointer<Float>, rows: Range<Int>, heads: Int, stride: Int,
+               position: (Int) -> Int = { $0 }) {
         let half = headDim / 2
         cosines.withUnsafeBufferPointer { cosBuffer in
             sines.withUnsafeBufferPointer { sinBuffer in
                 for row in rows {
-                    let c = cosBuffer.baseAddress! + row * half
-                    let s = sinBuffer.baseAddress! + row * half
+                    let at = position(row)
+                    let c = cosBuffer.baseAddress! + at * half
+                    let s = sinBuffer.baseAddress! + at * half
                     for head in 0..<heads {
                         let v = x + row * stride + head * headDim
                         for j in 0..<half {

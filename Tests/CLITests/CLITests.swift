@@ -2,7 +2,9 @@ import Foundation
 import Testing
 
 /// Runs the built `tolerator` binary (it sits beside the test bundle) and captures its output.
-func runTolerator(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+/// `environment` changes the inherited environment: a nil value removes the variable.
+func runTolerator(_ arguments: [String], environment changes: [String: String?] = [:]) throws
+    -> (status: Int32, stdout: String, stderr: String) {
     let buildDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     let candidates = [buildDirectory, buildDirectory.deletingLastPathComponent()]
         .map { $0.appendingPathComponent("tolerator") }
@@ -12,6 +14,11 @@ func runTolerator(_ arguments: [String]) throws -> (status: Int32, stdout: Strin
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
+    if !changes.isEmpty {
+        var environment = ProcessInfo.processInfo.environment
+        for (name, value) in changes { environment[name] = value }
+        process.environment = environment
+    }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

@@ -2,30 +2,8 @@ import BLASKernel
 import Foundation
 import Testing
 
-/// Runs the built binary with exactly `environment` changed (nil removes a variable), since the
-/// kernel choice depends on OPENBLAS_CORETYPE and the test runner's may be set.
-private func runTolerator(_ arguments: [String], environment changes: [String: String?]) throws
-    -> (status: Int32, stdout: String, stderr: String) {
-    let buildDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    let candidates = [buildDirectory, buildDirectory.deletingLastPathComponent()].map { $0.appendingPathComponent("tolerator") }
-    guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: candidates[0].path])
-    }
-    var environment = ProcessInfo.processInfo.environment
-    for (name, value) in changes { environment[name] = value }
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    process.environment = environment
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-}
+// The kernel choice depends on OPENBLAS_CORETYPE, and the test runner's may be set: every run
+// here names its environment changes (`runTolerator(_:environment:)`, nil removes a variable).
 
 private func json(_ text: String) throws -> [String: Any] {
     try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])

@@ -1,3 +1,4 @@
+import FixtureSupport
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -27,17 +28,7 @@ import Glibc
     deinit { try? FileManager.default.removeItem(at: folder) }
 
     static func shell(_ script: String, environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try runCommand("/bin/sh", ["-c", script], environment: environment.mapValues { $0 })
     }
 
     func url(_ name: String) -> URL { folder.appendingPathComponent(name) }

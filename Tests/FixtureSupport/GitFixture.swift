@@ -50,24 +50,10 @@ public final class GitFixture {
     }
 
     public func run(_ arguments: [String], in directory: String) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
         // Keep the user's global git config (hooks, signing) out of the fixture.
-        var environment = ProcessInfo.processInfo.environment
-        environment["HOME"] = root
-        environment["GIT_CONFIG_NOSYSTEM"] = "1"
-        environment["GIT_AUTHOR_NAME"] = nil
-        environment["GIT_COMMITTER_NAME"] = nil
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try runCommand("/usr/bin/env", ["git"] + arguments, environment: [
+            "HOME": root, "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": nil, "GIT_COMMITTER_NAME": nil,
+        ], directory: directory)
     }
 
     /// Everything of the user's that propose must leave alone: HEAD, the index (bytes and
