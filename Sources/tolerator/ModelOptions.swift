@@ -51,13 +51,9 @@ struct LoadedModelFiles {
     /// token count in range is an error naming the file, not a silent 256.
     func canvasLength(_ given: Int?) throws -> Int {
         if let given { return given }
-        let url = folder.directory.appendingPathComponent("generation_config.json")
-        guard let data = try? Data(contentsOf: url),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let value = object["canvas_length"]
-        else { return 256 }
+        guard let value = generationSetting("canvas_length") else { return 256 }
         guard let count = value as? Int, OptionRange.tokens.contains(count) else {
-            throw ValidationError("\(url.path): canvas_length must be an integer in \(OptionRange.tokens.lowerBound)..."
+            throw ValidationError("\(generationConfigPath): canvas_length must be an integer in \(OptionRange.tokens.lowerBound)..."
                 + "\(OptionRange.tokens.upperBound) (got \(value)); fix it or pass --canvas")
         }
         return count
@@ -66,13 +62,9 @@ struct LoadedModelFiles {
     /// was trained on docstrings without `>>>` examples, so generate and propose take them out of
     /// the model's input (the verifier still runs them). True when absent.
     func showsPromptExamples() throws -> Bool {
-        let url = folder.directory.appendingPathComponent("generation_config.json")
-        guard let data = try? Data(contentsOf: url),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let value = object["prompt_examples"]
-        else { return true }
+        guard let value = generationSetting("prompt_examples") else { return true }
         guard let flag = value as? Bool else {
-            throw ValidationError("\(url.path): prompt_examples must be true or false (got \(value))")
+            throw ValidationError("\(generationConfigPath): prompt_examples must be true or false (got \(value))")
         }
         return flag
     }
@@ -81,15 +73,22 @@ struct LoadedModelFiles {
     /// `method_options` ({method: options}, the `--method-options` format), tuned for that model
     /// (the embedded model's come from the sweep in its README). Empty when absent.
     func methodDefaults() throws -> [String: DecodingMethod] {
-        let url = folder.directory.appendingPathComponent("generation_config.json")
-        guard let data = try? Data(contentsOf: url),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let options = object["method_options"]
-        else { return [:] }
+        guard let options = generationSetting("method_options") else { return [:] }
         guard let methods = options as? [String: Any] else {
-            throw ValidationError("\(url.path): method_options must be a JSON object {method: options}")
+            throw ValidationError("\(generationConfigPath): method_options must be a JSON object {method: options}")
         }
-        return try Eval.methodOptions(methods, label: "\(url.path): method_options")
+        return try Eval.methodOptions(methods, label: "\(generationConfigPath): method_options")
+    }
+
+    var generationConfigPath: String { folder.directory.appendingPathComponent("generation_config.json").path }
+
+    /// A key of `generation_config.json` that this project's models carry (ModelFolder reads the
+    /// special ids); nil when the file, or the key, is absent or the file is not a JSON object.
+    func generationSetting(_ key: String) -> Any? {
+        guard let data = FileManager.default.contents(atPath: generationConfigPath),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
+        return object[key]
     }
 
     let tokenizer: Tokenizer?
