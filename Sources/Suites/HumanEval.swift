@@ -101,7 +101,7 @@ public struct HumanEvalSuite: Sendable {
 
     /// Reads a `.jsonl` suite file.
     public static func load(path: String) throws -> HumanEvalSuite {
-        try HumanEvalSuite(path: path, tasks: JSONLines.read(HumanEvalTask.self, from: path))
+        try HumanEvalSuite(path: path, tasks: JSONLines.read(HumanEvalTask.self, from: path, expected: "task object {\"task_id\": ...}"))
     }
 
     public subscript(taskID: String) -> HumanEvalTask? {
@@ -118,7 +118,8 @@ public enum Samples {
     /// Reads samples and checks every task id is one `contains` accepts; the first that is not
     /// is an error naming its line.
     public static func load(path: String, contains: (String) -> Bool) throws -> [Sample] {
-        let samples = try JSONLines.readNumbered(Sample.self, from: path)
+        let samples = try JSONLines.readNumbered(Sample.self, from: path,
+                                                   expected: "sample object {\"task_id\": ..., \"completion\": ...}")
         for (line, sample) in samples where !contains(sample.taskID) {
             throw SuiteError.unknownTask(path: path, line: line, taskID: sample.taskID)
         }

@@ -26,12 +26,14 @@ public enum SuiteError: Error, CustomStringConvertible, Equatable {
 /// JSON Lines: one JSON value per non-blank line.
 enum JSONLines {
     /// Decodes each non-blank line of `path` as `T`, naming the line on failure.
-    static func read<T: Decodable>(_ type: T.Type, from path: String) throws -> [T] {
-        try readNumbered(type, from: path).map(\.value)
+    static func read<T: Decodable>(_ type: T.Type, from path: String, expected: String = "JSON object") throws -> [T] {
+        try readNumbered(type, from: path, expected: expected).map(\.value)
     }
 
     /// Like `read`, keeping each value's 1-based line number for later error messages.
-    static func readNumbered<T: Decodable>(_ type: T.Type, from path: String) throws -> [(line: Int, value: T)] {
+    /// `expected` names one line's value in messages ("sample object {\"task_id\", \"completion\"}").
+    static func readNumbered<T: Decodable>(_ type: T.Type, from path: String,
+                                           expected: String = "JSON object") throws -> [(line: Int, value: T)] {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -49,11 +51,13 @@ enum JSONLines {
             } catch let DecodingError.keyNotFound(key, context) {
                 let also = context.debugDescription.hasPrefix("needs ") ? " (\(context.debugDescription))" : ""
                 throw SuiteError.badLine(path: path, line: lineNumber, reason: "missing field \"\(key.stringValue)\"" + also)
-            } catch let DecodingError.typeMismatch(_, context) {
+            } catch let DecodingError.typeMismatch(_, context) where !context.codingPath.isEmpty {
                 let field = context.codingPath.map(\.stringValue).joined(separator: ".")
                 throw SuiteError.badLine(path: path, line: lineNumber, reason: "field \"\(field)\" has the wrong type")
             } catch {
-                throw SuiteError.badLine(path: path, line: lineNumber, reason: "not a JSON object")
+                // The line itself is not an object: say what it is (bad UTF-8 with the byte, bad JSON, an array...).
+                throw SuiteError.badLine(path: path, line: lineNumber,
+                                         reason: SuiteRows.whyNotAnObject(Data(line), expected: expected))
             }
         }
         return items

@@ -90,17 +90,19 @@ enum SuiteRows {
         return (rows, issues)
     }
 
-    /// Why a JSON Lines line is not a task: bad UTF-8, bad JSON, or JSON of another kind.
-    static func whyNotAnObject(_ line: Data) -> String {
+    /// Why a JSON Lines line is not an object: bad UTF-8, bad JSON, or JSON of another kind.
+    /// `expected` completes "each line must be one ..." (a task object, a sample object).
+    static func whyNotAnObject(_ line: Data, expected: String = "task object {\"task_id\": ...}") -> String {
         if String(data: line, encoding: .utf8) == nil {
             let valid = validUTF8Prefix(line)
             return "not valid UTF-8 (byte 0x\(String(line[line.startIndex + valid], radix: 16, uppercase: true)) at column \(valid + 1)); "
-                + "suites must be UTF-8 text"
+                + "JSON Lines files must be UTF-8 text"
         }
         guard let value = try? JSONSerialization.jsonObject(with: line, options: [.fragmentsAllowed]) else {
-            return "not valid JSON; each line must be one task object {\"task_id\": ...}"
+            return "not valid JSON; each line must be one \(expected)"
         }
-        return "a JSON \(kind(of: value)), not an object; each line must be one task object {\"task_id\": ...}"
+        if value is [String: Any] { return "a JSON object of the wrong shape; each line must be one \(expected)" }
+        return "a JSON \(kind(of: value)), not an object; each line must be one \(expected)"
     }
 
     /// "array", "string", "number", ... for a decoded JSON value.

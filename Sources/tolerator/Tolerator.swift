@@ -35,6 +35,43 @@ struct Tolerator: AsyncParsableCommand {
         if computingCommands.contains(command) || ProcessInfo.processInfo.environment[SelfTestChild.variable] != nil {
             KernelStartup.prepare()
         }
-        await main(nil)
+        await runCommand()
+    }
+
+    /// ArgumentParser's `main`, except for a `ValidationError` thrown by a command's `run()` (an
+    /// input found wrong after parsing: an empty samples file, an output that is an input). Its
+    /// default handling prints the *root* command's usage, which names no subcommand and misleads;
+    /// here it is one `Error:` line pointing at the subcommand's help, exit 64 as before.
+    /// "tolerator bench forward" for BenchForward: the names from the root down to `target`.
+    static func commandPath(to target: any ParsableCommand.Type, from root: any ParsableCommand.Type) -> [String]? {
+        let name = root.configuration.commandName ?? String(describing: root).lowercased()
+        if ObjectIdentifier(root) == ObjectIdentifier(target) { return [name] }
+        for sub in root.configuration.subcommands {
+            if let rest = commandPath(to: target, from: sub) { return [name] + rest }
+        }
+        return nil
+    }
+
+    private static func runCommand() async {
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as ValidationError {
+            let path = commandPath(to: type(of: command), from: Tolerator.self) ?? ["tolerator"]
+            FileHandle.standardError.write(Data(
+                "Error: \(error.message)\n  See '\(path.joined(separator: " ")) --help' for more information.\n".utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        } catch {
+            exit(withError: error)
+        }
     }
 }

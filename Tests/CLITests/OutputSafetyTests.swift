@@ -61,7 +61,9 @@ import Glibc
         let samples = try write("empty.jsonl", "\n  \n")
         let result = try runTolerator(["score", "--suite", "tiny", "--samples", samples])
         #expect(result.status == 64)
-        #expect(firstLine(result.stderr) == "Error: \(samples): no samples (every line is blank)")
+        // A problem found after parsing names the subcommand's help, not the root usage.
+        #expect(result.stderr == "Error: \(samples): no samples (every line is blank)\n"
+            + "  See 'tolerator score --help' for more information.\n")
         #expect(!FileManager.default.fileExists(atPath: samples + "_results.jsonl"))
     }
 

@@ -49,9 +49,28 @@ import Suites
         #expect(try issues(arrays) == ["\(arrays):1: a JSON array, not an object; in JSON Lines each line must be one task "
             + "object, and a whole-file JSON array must be the file's only value"])
         #expect(try issues(strings) == ["\(strings):2: a JSON string, not an object; each line must be one task object {\"task_id\": ...}"])
-        #expect(try issues(latin1) == ["\(latin1):1: not valid UTF-8 (byte 0xE9 at column 17); suites must be UTF-8 text"])
+        #expect(try issues(latin1) == ["\(latin1):1: not valid UTF-8 (byte 0xE9 at column 17); JSON Lines files must be UTF-8 text"])
         #expect(try issues(numbers).first == "\(numbers):1: array element 0 is a JSON number or boolean, not a task object "
             + "(a file that starts with '[' is read as one JSON array of task objects)")
+    }
+
+    @Test func eachKindOfBadSampleLineSaysWhatItIs() throws {
+        let folder = TemporaryFolder()
+        let expected = "each line must be one sample object {\"task_id\": ..., \"completion\": ...}"
+        func message(_ name: String, _ body: String) -> String {
+            let path = folder.write(name, #"{"task_id": "T/0", "completion": "pass"}"# + "\n" + body)
+            do {
+                _ = try Samples.load(path: path) { _ in true }
+                return "loaded"
+            } catch {
+                return "\(error)".replacingOccurrences(of: path, with: name)
+            }
+        }
+        #expect(message("array.jsonl", "[1, 2]\n") == "array.jsonl:2: a JSON array, not an object; \(expected)")
+        #expect(message("string.jsonl", "\"abc\"\n") == "string.jsonl:2: a JSON string, not an object; \(expected)")
+        #expect(message("torn.jsonl", #"{"task_id": "T/0""#) == "torn.jsonl:2: not valid JSON; \(expected)")
+        #expect(message("field.jsonl", #"{"task_id": [7], "completion": ""}"#) == "field.jsonl:2: field \"task_id\" has the wrong type")
+        #expect(message("missing.jsonl", #"{"task_id": "T/0"}"#) == "missing.jsonl:2: missing field \"completion\" (needs \"completion\" or evalplus's \"solution\")")
     }
 
     @Test func mbppOriginalUsesTheTestSplitByDefault() throws {
