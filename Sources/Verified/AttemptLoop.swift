@@ -52,10 +52,13 @@ public struct AttemptRecord: Codable, Sendable, Equatable {
     public var message: String
     /// Positions re-masked for a repair (0 for fresh drafts).
     public var remasked: Int
+    /// TOLERATOR's fill-up draft of this attempt, when its method has one.
+    public var fillUpDraft: FillUpDraft? = nil
 
     enum CodingKeys: String, CodingKey {
         case attempt, kind, seed, completion, verdict, text, passed, total, message, remasked
         case nfeUsed = "nfe_used"
+        case fillUpDraft = "fill_up_draft"
     }
 }
 
@@ -168,7 +171,7 @@ public struct AttemptLoop: Sendable {
         let passed = result.verdict == .passed ? total : result.tests.filter { $0.kind == "test" && $0.status == "pass" }.count
         return AttemptRecord(attempt: attempt, kind: kind, seed: seed, nfeUsed: draft.nfeUsed,
                              completion: draft.completion, verdict: result.verdict, text: draft.text, passed: passed, total: total,
-                             message: tests.failureMessage(result), remasked: remasked)
+                             message: tests.failureMessage(result), remasked: remasked, fillUpDraft: draft.fillUpDraft)
     }
 }
 

@@ -14,6 +14,9 @@ public struct Draft: Sendable, Equatable {
     public var tokenLines: [Int]
     /// Token index where code extraction cut the answer (tokens from here on were dropped), if it did.
     public var extractionCut: Int?
+    /// TOLERATOR's fill-up draft before refinement, decoded up to its first stop id, and how
+    /// many canvas tokens refinement changed (nil for methods without a fill-up stage).
+    public var fillUpDraft: FillUpDraft?
 
     public init(canvas: [Int], answerEnd: Int, completion: String, nfeUsed: Int, tokenLines: [Int],
                 extractionCut: Int? = nil, text: String? = nil) {
@@ -24,6 +27,26 @@ public struct Draft: Sendable, Equatable {
         self.nfeUsed = nfeUsed
         self.tokenLines = tokenLines
         self.extractionCut = extractionCut
+    }
+}
+
+/// What TOLERATOR's fill-up wrote before refinement, for `generate --show-draft`.
+public struct FillUpDraft: Codable, Sendable, Equatable {
+    public var text: String
+    /// Canvas tokens refinement changed, of `canvasLength`.
+    public var changedTokens: Int
+    public var canvasLength: Int
+
+    public init(text: String, changedTokens: Int, canvasLength: Int) {
+        self.text = text
+        self.changedTokens = changedTokens
+        self.canvasLength = canvasLength
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case text
+        case changedTokens = "changed_tokens"
+        case canvasLength = "canvas_length"
     }
 }
 

@@ -71,7 +71,15 @@ public struct ModelDrafter: Drafter {
                 cut = index
             }
         }
-        return Draft(canvas: result.canvas, answerEnd: result.answerEnd, completion: completion,
-                     nfeUsed: result.trace.nfeUsed, tokenLines: lines, extractionCut: cut, text: text)
+        var draft = Draft(canvas: result.canvas, answerEnd: result.answerEnd, completion: completion,
+                          nfeUsed: result.trace.nfeUsed, tokenLines: lines, extractionCut: cut, text: text)
+        if let filled = result.trace.fillUpDraft, filled.count == result.canvas.count {
+            let stops = Set(request.stopIds)
+            let end = filled.firstIndex(where: stops.contains) ?? filled.count
+            draft.fillUpDraft = FillUpDraft(text: tokenizer.decode(Array(filled[..<end]), skipSpecialTokens: true),
+                                            changedTokens: filled.indices.filter { filled[$0] != result.canvas[$0] }.count,
+                                            canvasLength: filled.count)
+        }
+        return draft
     }
 }

@@ -66,7 +66,7 @@ struct Generate: ParsableCommand {
     @Option(help: ComputeOption.help)
     var compute: ComputeRequest = .auto
 
-    @Flag(help: "Print TOLERATOR's fill-up draft and a token diff against the final answer.")
+    @Flag(help: "Print TOLERATOR's fill-up draft and a token diff against the final answer (with verification: the chosen attempt's draft and how many tokens refinement changed).")
     var showDraft = false
 
     @Flag(help: "Print a JSON object with the code and the decoding trace (with verification: every attempt).")

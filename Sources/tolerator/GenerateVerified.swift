@@ -86,9 +86,23 @@ extension Generate {
             print(String(decoding: try encoder.encode(output), as: UTF8.self))
         } else {
             print(code)
+            if showDraft { Self.printDraft(of: chosen) }
             FileHandle.standardError.write(Data((Self.summary(answer, policy: policy) + "\n").utf8))
         }
         if !answer.verified { throw ExitCode(1) }
+    }
+
+    /// `--show-draft` with verification: the chosen attempt's fill-up draft (the JSON output
+    /// carries every attempt's as `fill_up_draft`).
+    static func printDraft(of attempt: AttemptRecord) {
+        guard let draft = attempt.fillUpDraft else {
+            print("\n(no fill-up draft for attempt \(attempt.attempt) (\(attempt.kind.rawValue)): "
+                  + "--show-draft applies to --method tolerator)")
+            return
+        }
+        print("\n--- attempt \(attempt.attempt)'s fill-up draft (before refinement) ---")
+        print(draft.text)
+        print("--- refinement changed \(draft.changedTokens) of \(draft.canvasLength) canvas tokens ---")
     }
 
     /// `verified: 3/3 examples passed (attempt 2 of 4, 64 NFE in all)`, or the unverified line

@@ -67,6 +67,34 @@ import Testing
         #expect((object["tests"] as? [String])?.count == 2)
     }
 
+    /// `--show-draft` with the verifier: the chosen attempt's fill-up draft follows the code (it
+    /// was ignored before), and `--json` carries each TOLERATOR attempt's draft; vanilla has none.
+    @Test func showDraftPrintsTheChosenAttemptsDraft() throws {
+        let file = try stub("Double x.\n    >>> double(1)\n    2\n    >>> double(1)\n    3")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let plain = try runTolerator(["generate", "--file", file, "--nfe", "8", "--attempts", "1", "--method", "tolerator",
+                                      "--show-draft"])
+        #expect(plain.status == 1, "\(plain.stderr)")
+        let lines = plain.stdout.components(separatedBy: "\n")
+        let header = try #require(lines.firstIndex(of: "--- attempt 1's fill-up draft (before refinement) ---"))
+        let footer = try #require(lines.firstIndex { $0.hasPrefix("--- refinement changed ") })
+        #expect(header < footer)
+        #expect(lines[footer].hasSuffix(" of 64 canvas tokens ---"))
+
+        let json = try runTolerator(["generate", "--file", file, "--nfe", "8", "--attempts", "1", "--method", "tolerator", "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let attempts = try #require((object["verification"] as? [String: Any])?["attempts"] as? [[String: Any]])
+        let draft = try #require(attempts.first?["fill_up_draft"] as? [String: Any])
+        #expect(draft["canvas_length"] as? Int == 64)
+        #expect((draft["text"] as? String) != nil)
+        // The same draft text in both outputs (same seed): the printed block is the JSON's text.
+        #expect(lines[(header + 1)..<footer].joined(separator: "\n") == draft["text"] as? String)
+
+        let vanilla = try runTolerator(["generate", "--file", file, "--nfe", "4", "--attempts", "1", "--method", "vanilla",
+                                        "--show-draft"])
+        #expect(vanilla.stdout.contains("(no fill-up draft for attempt 1 (draft): --show-draft applies to --method tolerator)"))
+    }
+
     @Test func verifyWithNothingToVerifyAgainstIsAnError() throws {
         let file = try stub("Double x.")
         defer { try? FileManager.default.removeItem(atPath: file) }
