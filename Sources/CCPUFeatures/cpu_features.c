@@ -162,44 +162,36 @@ double cpuf_measure_fma_flops(int width_bits, int repeats) {
     "vfmadd231ph %%zmm12, %%zmm13, %%zmm8\n\t"  "vfmadd231ph %%zmm12, %%zmm13, %%zmm9\n\t" \
     "vfmadd231ph %%zmm12, %%zmm13, %%zmm10\n\t" "vfmadd231ph %%zmm12, %%zmm13, %%zmm11\n\t"
 
+// Best FLOP/s over `repeats` timed runs of `iterations` × 4 BLOCKs, where a BLOCK is 12
+// independent zmm0-11 chains of one instruction doing `flop_per_instruction` FLOP (operands in
+// zmm12/13, zeroed first: no lane overflows or goes subnormal). A GNU statement expression: the
+// asm text must be a literal at each use.
+#define BEST_ZMM_RATE(BLOCK, iterations, flop_per_instruction, repeats) ({                              \
+    double best_ = 0;                                                                                   \
+    for (int r_ = 0; r_ < (repeats); r_++) {                                                            \
+        struct timespec t0_;                                                                            \
+        clock_gettime(CLOCK_MONOTONIC, &t0_);                                                           \
+        ZERO_ZMM0_13();                                                                                 \
+        for (long i_ = 0; i_ < (iterations); i_++)                                                      \
+            __asm__ volatile(BLOCK BLOCK BLOCK BLOCK ::: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", \
+                             "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11");                         \
+        __asm__ volatile("vzeroupper" ::: "memory");                                                    \
+        double seconds_ = seconds_since(t0_);                                                           \
+        double flops_ = (double)(iterations) * 48.0 * (flop_per_instruction);                           \
+        if (seconds_ > 0 && flops_ / seconds_ > best_) best_ = flops_ / seconds_;                       \
+    }                                                                                                   \
+    best_;                                                                                              \
+})
+
 double cpuf_measure_bf16_dot_flops(int repeats) {
-    // As cpuf_measure_fma_flops, with vdpbf16ps (2 products and 2 adds per f32 lane). Fewer
-    // iterations: on Golden Cove-class cores it issues once per 2 cycles, not twice per cycle.
-    const long iterations = 5000;
-    double best = 0;
-    for (int r = 0; r < repeats; r++) {
-        struct timespec t0;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        ZERO_ZMM0_13();
-        for (long i = 0; i < iterations; i++)
-            __asm__ volatile(DOT12 DOT12 DOT12 DOT12 ::: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
-                             "xmm7", "xmm8", "xmm9", "xmm10", "xmm11");
-        __asm__ volatile("vzeroupper" ::: "memory");
-        double seconds = seconds_since(t0);
-        double flops = (double)iterations * 48.0 * 16 * 4.0;
-        if (seconds > 0 && flops / seconds > best) best = flops / seconds;
-    }
-    return best;
+    // vdpbf16ps: 2 products and 2 adds per f32 lane. Fewer iterations: on Golden Cove-class
+    // cores it issues once per 2 cycles, not twice per cycle.
+    return BEST_ZMM_RATE(DOT12, 5000, 16 * 4.0, repeats);
 }
 
 double cpuf_measure_fp16_fma_flops(int repeats) {
-    // 12 chains of zmm vfmadd231ph: 32 f16 lanes, 64 FLOP per instruction. The operands are
-    // zero, so no lane ever overflows or goes subnormal.
-    const long iterations = 20000;
-    double best = 0;
-    for (int r = 0; r < repeats; r++) {
-        struct timespec t0;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        ZERO_ZMM0_13();
-        for (long i = 0; i < iterations; i++)
-            __asm__ volatile(FMAPH12 FMAPH12 FMAPH12 FMAPH12 ::: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5",
-                             "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11");
-        __asm__ volatile("vzeroupper" ::: "memory");
-        double seconds = seconds_since(t0);
-        double flops = (double)iterations * 48.0 * 32 * 2.0;
-        if (seconds > 0 && flops / seconds > best) best = flops / seconds;
-    }
-    return best;
+    // vfmadd231ph: 32 f16 lanes, 64 FLOP per instruction.
+    return BEST_ZMM_RATE(FMAPH12, 20000, 32 * 2.0, repeats);
 }
 
 #else
