@@ -30,6 +30,8 @@ let package = Package(
         // Optimised in debug builds too: unoptimised intrinsics run the tests' model decodes
         // an order of magnitude slower and spill the accumulators the kernel is built around.
         .target(name: "CNativeGEMM", cSettings: [.unsafeFlags(["-O2"])]),
+        // Softmax, RMSNorm and SwiGLU rows in AVX-512 / AVX2 / portable C, picked at run time.
+        .target(name: "CRowKernels", cSettings: [.unsafeFlags(["-O2"])]),
 
         // Hugging Face checkpoint folders: safetensors, configs, special ids.
         .target(name: "ModelFiles"),
@@ -48,7 +50,7 @@ let package = Package(
         // `tolerator eval`: prompts, code extraction, the resumable grid runner and reports.
         .target(name: "Evaluation", dependencies: ["Suites", "Sandbox", "Decoding", "ModelInterface", "Tokenization", "Verified"]),
         // The bidirectional transformer forward pass over OpenBLAS (LogitsModel for every family).
-        .target(name: "Inference", dependencies: ["ModelFiles", "ModelInterface", "COpenBLAS", "BLASKernel", "CNativeGEMM"]),
+        .target(name: "Inference", dependencies: ["ModelFiles", "ModelInterface", "COpenBLAS", "BLASKernel", "CNativeGEMM", "CRowKernels"]),
         // libgit2 behind one owner class per handle; no C type in its public API.
         .target(name: "GitKit", dependencies: ["CGit2"]),
         // Reads and rewrites Python source (functions, stubs, docstrings) without running Python.

@@ -52,7 +52,7 @@ struct Attention {
                     let rows = min(block, queries - first)
                     sgemm(rows, length, headDim, q + first * qWidth + head * headDim, qWidth,
                           k + kvHead * headDim, kvWidth, 0, s, length, alpha: scale)
-                    for row in 0..<rows { Kernels.softmax(s + row * length, count: length) }
+                    Kernels.softmax(rows: rows, of: s, count: length, stride: length)
                     sgemmNN(rows, headDim, length, s, length, v + kvHead * headDim, kvWidth,
                             0, out + first * qWidth + head * headDim, qWidth)
                     first += rows

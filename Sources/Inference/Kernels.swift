@@ -1,21 +1,14 @@
+import CRowKernels
 import Foundation
 
-/// Elementwise pieces of the forward pass, float32, matching PyTorch's fp32 formulas.
+/// Elementwise pieces of the forward pass, float32, matching PyTorch's fp32 formulas. The row
+/// work runs in CRowKernels (AVX-512, AVX2 + FMA or portable C, chosen at run time).
 enum Kernels {
     /// `x · rsqrt(mean(x²) + eps) · weight` for each of `rows` rows of `width` (in place allowed).
+    /// The mean of squares is summed in double, which only removes order noise.
     static func rmsNorm(_ input: UnsafePointer<Float>, rows: Int, width: Int, stride: Int? = nil,
                         weight: UnsafePointer<Float>, eps: Float, into output: UnsafeMutablePointer<Float>) {
-        let step = stride ?? width
-        for row in 0..<rows {
-            let x = input + row * step
-            let y = output + row * step
-            var sum: Double = 0
-            for index in 0..<width { sum += Double(x[index]) * Double(x[index]) }
-            // PyTorch: mean in fp32, then rsqrt(variance + eps); the double sum only removes order noise.
-            let variance = Float(sum / Double(width))
-            let scale = 1 / (variance + eps).squareRoot()
-            for index in 0..<width { y[index] = weight[index] * (x[index] * scale) }
-        }
+        rk_rms_norm(input, rows, width, stride ?? width, weight, eps, output)
     }
 
     /// `y[i] += bias[i % width]` over `rows` rows of `width`.
@@ -28,46 +21,34 @@ enum Kernels {
 
     /// `gate[i] = silu(gate[i]) · up[i]`.
     static func swiGLU(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
-        var index = 0
-        let g = UnsafeMutableRawPointer(gate)
-        let u = UnsafeRawPointer(up)
-        while index + 8 <= count {
-            let x = g.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
-            let v = u.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
-            let silu = x / (1 + FastMath.exp(-x))
-            g.storeBytes(of: silu * v, toByteOffset: index * 4, as: SIMD8<Float>.self)
-            index += 8
-        }
-        while index < count {
-            let x = gate[index]
-            gate[index] = x / (1 + Foundation.exp(-x)) * up[index]
-            index += 1
-        }
+        rk_swiglu(gate, up, count)
     }
 
     /// In-place softmax of one row.
     static func softmax(_ row: UnsafeMutablePointer<Float>, count: Int) {
-        var maximum = -Float.infinity
-        for index in 0..<count { maximum = max(maximum, row[index]) }
-        let raw = UnsafeMutableRawPointer(row)
-        var sums = SIMD8<Float>(repeating: 0)
-        var index = 0
-        let shift = SIMD8<Float>(repeating: maximum)
-        while index + 8 <= count {
-            let e = FastMath.exp(raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self) - shift)
-            raw.storeBytes(of: e, toByteOffset: index * 4, as: SIMD8<Float>.self)
-            sums += e
-            index += 8
+        rk_softmax_rows(row, 1, count, count)
+    }
+
+    /// In-place softmax of `rows` rows of `count`, `stride` floats apart.
+    static func softmax(rows: Int, of row: UnsafeMutablePointer<Float>, count: Int, stride: Int) {
+        rk_softmax_rows(row, rows, count, stride)
+    }
+
+    /// Runs `body` with the row kernels on path `level` (2 AVX-512, 1 AVX2, 0 portable; capped at
+    /// what the CPU has), for tests of each path; `body` gets the level actually used.
+    static func withRowKernels<T>(level: Int, _ body: (Int) throws -> T) rethrows -> T {
+        let previous = rk_force_level(Int32(level))
+        defer { rk_force_level(previous) }
+        return try body(Int(rk_level()))
+    }
+
+    /// The instruction set the row kernels use: "avx512", "avx2" or "portable".
+    static var rowKernelISA: String {
+        switch rk_level() {
+        case 2: "avx512"
+        case 1: "avx2"
+        default: "portable"
         }
-        var sum = sums.sum()
-        while index < count {
-            let e = Foundation.exp(row[index] - maximum)
-            row[index] = e
-            sum += e
-            index += 1
-        }
-        let inverse = 1 / sum
-        for index in 0..<count { row[index] *= inverse }
     }
 }
 
@@ -119,32 +100,5 @@ struct RotaryTable {
                 }
             }
         }
-    }
-}
-
-/// A vectorised expf good to a few ulp (Cephes polynomial with Cody–Waite reduction).
-enum FastMath {
-    @inline(__always)
-    static func exp(_ input: SIMD8<Float>) -> SIMD8<Float> {
-        // Clamp with masks: the generic `clamped` is not inlined.
-        var x = input
-        x.replace(with: -87, where: x .< -87)
-        x.replace(with: 88, where: x .> 88)
-        let magic = SIMD8<Float>(repeating: 12_582_912) // 1.5·2²³: adding it rounds to an integer
-        let shifted = x * 1.442_695_040_888_963_4 + magic
-        let n = shifted - magic
-        var r = x - n * 0.693_359_375
-        r = r - n * -2.121_944_4e-4
-        var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
-        p = p * r + 1.398_199_950_7e-3
-        p = p * r + 8.333_451_907_3e-3
-        p = p * r + 4.166_579_589_4e-2
-        p = p * r + 1.666_666_545_9e-1
-        p = p * r + 5.000_000_120_1e-1
-        let y = p * (r * r) + r + 1
-        // The integer n sits in the low mantissa bits of `shifted`.
-        let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
-        let scale = unsafeBitCast((integer &+ 127) &<< 23, to: SIMD8<Float>.self)
-        return y * scale
     }
 }

@@ -59,20 +59,54 @@ import ModelFiles
         }
     }
 
-    @Test func fastExpIsWithinAFewUlp() {
-        var worst: Float = 0
-        var x: Float = -87
-        while x < 87.8 {
-            let lanes = SIMD8<Float>((0..<8).map { x + Float($0) * 0.0137 })
-            let got = FastMath.exp(lanes)
-            for lane in 0..<8 {
-                let want = Foundation.exp(Double(lanes[lane]))
-                worst = max(worst, Float(abs(Double(got[lane]) - want) / want))
+    /// Every path the CPU has (AVX-512, AVX2, portable) against double-precision references,
+    /// at lengths that leave every kind of vector tail.
+    @Test(arguments: [2, 1, 0])
+    func rowKernelsMatchDoubleReferences(level: Int) {
+        Kernels.withRowKernels(level: level) { used in
+            var random = SplitMix64(seed: 7 + UInt64(level))
+            for count in [1, 5, 8, 15, 16, 17, 33, 512, 1000] {
+                // Softmax: scores spread over ±40 reach exp's whole useful range after the shift.
+                let row = (0..<count).map { _ in random.nextSymmetric() * 40 }
+                var got = row
+                got.withUnsafeMutableBufferPointer { Kernels.softmax($0.baseAddress!, count: count) }
+                let peak = Double(row.max()!)
+                let exps = row.map { Foundation.exp(Double($0) - peak) }
+                let total = exps.reduce(0, +)
+                for (value, e) in zip(got, exps) {
+                    let want = e / total
+                    // Relative 2e-6 on the probabilities that matter; float exp loses relative accuracy
+                    // far below them (arguments near -80), hence the absolute floor.
+                    #expect(abs(Double(value) - want) <= 2e-6 * want + 1e-12, "level \(used) count \(count)")
+                }
+                // SwiGLU over ±20.
+                var gate = (0..<count).map { _ in random.nextSymmetric() * 20 }
+                let up = (0..<count).map { _ in random.nextSymmetric() * 2 }
+                let reference = zip(gate, up).map { g, u in Double(g) / (1 + Foundation.exp(-Double(g))) * Double(u) }
+                gate.withUnsafeMutableBufferPointer { Kernels.swiGLU(gate: $0.baseAddress!, up: up, count: count) }
+                for (value, want) in zip(gate, reference) {
+                    #expect(abs(Double(value) - want) <= 1e-6 * abs(want) + 1e-12, "level \(used) count \(count)")
+                }
+                // RMSNorm, two rows with a stride.
+                let width = count
+                let x = (0..<(2 * width + 3)).map { _ in random.nextSymmetric() * 3 }
+                let weight = (0..<width).map { _ in random.nextSymmetric() * 0.5 + 1 }
+                var y = [Float](repeating: 0, count: x.count)
+                Kernels.rmsNorm(x, rows: 2, width: width, stride: width + 3, weight: weight, eps: 1e-5, into: &y)
+                for r in 0..<2 {
+                    let line = x[(r * (width + 3))..<(r * (width + 3) + width)].map(Double.init)
+                    let scale = 1 / (line.map { $0 * $0 }.reduce(0, +) / Double(width) + 1e-5).squareRoot()
+                    for i in 0..<width {
+                        let want = Double(weight[i]) * line[i] * scale
+                        #expect(abs(Double(y[r * (width + 3) + i]) - want) <= 1e-6 * abs(want) + 1e-12)
+                    }
+                }
             }
-            x += 0.1
+            // A NaN score makes the row NaN instead of silently vanishing.
+            var poisoned: [Float] = [0, .nan, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
+            poisoned.withUnsafeMutableBufferPointer { Kernels.softmax($0.baseAddress!, count: $0.count) }
+            #expect(poisoned[1].isNaN)
         }
-        #expect(worst < 5e-7)
-        #expect(FastMath.exp(SIMD8(repeating: 0)) == SIMD8(repeating: 1))
     }
 
     @Test func softmaxSumsToOneAndKeepsOrder() {
