@@ -97,6 +97,9 @@ public struct ForwardBenchmark: Sendable {
         /// The same comparison in process CPU time (all threads), less moved by other load.
         public var f32MedianCPUMs: Double?
         public var nativeSpeedupCPU: Double?
+        /// The instruction set of the softmax, RMSNorm and SwiGLU rows: avx512, avx2 or portable
+        /// (TOLERATOR_MAX_ISA caps it).
+        public var rowKernels: String
 
         /// Existing keys keep their names; the kernel and peak keys are the ones issue 18 names.
         enum CodingKeys: String, CodingKey {
@@ -118,6 +121,7 @@ public struct ForwardBenchmark: Sendable {
             case nativeSpeedup = "native_speedup"
             case f32MedianCPUMs = "f32_median_cpu_ms"
             case nativeSpeedupCPU = "native_speedup_cpu"
+            case rowKernels = "row_kernels"
         }
     }
 
@@ -184,7 +188,7 @@ public struct ForwardBenchmark: Sendable {
             fmaPeakShare: peak.measuredFMAGFLOPs > 0 ? achieved / peak.measuredFMAGFLOPs : 0,
             medianMs: median, gflops: achieved, compute: model.compute.path.rawValue, computeNote: model.compute.note,
             throughput: .current, f32MedianMs: f32Median, nativeSpeedup: f32Median.map { $0 / median },
-            f32MedianCPUMs: f32CPU, nativeSpeedupCPU: f32CPU.map { $0 / cpu })
+            f32MedianCPUMs: f32CPU, nativeSpeedupCPU: f32CPU.map { $0 / cpu }, rowKernels: Kernels.rowKernelISA)
     }
 
     private func widenMilliseconds(_ weights: TransformerWeights, tileElements: Int) -> Double {

@@ -15,6 +15,9 @@ struct BenchForward: ParsableCommand {
             peak (cores × measured clock × FLOP per cycle of the CPU's widest units, two FMA ports \
             assumed), which, unlike the sgemm ratio, shows a weak kernel. The LM head is computed \
             for the last --rows positions (default: all positions). Shapes: \(BenchmarkShapes.names.joined(separator: ", ")).
+
+            To time this machine as an AVX2-only CPU (e.g. beside an AVX2 build of llama.cpp): \
+            OPENBLAS_CORETYPE=Haswell TOLERATOR_MAX_ISA=avx2 tolerator bench forward --compute f32 ...
             """)
 
     @Option(help: "Model shape.")
@@ -91,7 +94,7 @@ struct BenchForward: ParsableCommand {
         }
         print("sgemm-only forward: \(f(report.sgemmMilliseconds)) ms → \(f(report.sgemmGFLOPs)) GFLOP/s")
         print("ratio (achieved / sgemm): \(f(report.ratio * 100)) %")
-        print("kernel: OpenBLAS \(report.kernel) (\(report.kernelNote))")
+        print("kernel: OpenBLAS \(report.kernel) (\(report.kernelNote)); row kernels \(report.rowKernels)")
         print("physical f32 peak: \(report.peak.cores) core(s) × \(f(report.peak.clockGHz, 2)) GHz × "
               + "\(report.peak.flopsPerCycle) FLOP/cycle = \(f(report.peakGFLOPs)) GFLOP/s; forward reaches \(f(report.peakShare * 100)) %")
         if report.fmaPeakGFLOPs > 0 {
