@@ -53,6 +53,22 @@ public struct ForwardFLOPs: Sendable, Equatable {
     public let attention: Double
     public var total: Double { body + head + attention }
 
+    init(body: Double, head: Double, attention: Double) {
+        self.body = body
+        self.head = head
+        self.attention = attention
+    }
+
+    /// FLOPs of one row through one layer: its key and value projections, and everything else
+    /// (query and output projections, MLP).
+    static func perRowAndLayer(_ c: ModelConfig) -> (keysValues: Double, everythingElse: Double) {
+        let qWidth = Double(c.headCount * c.headDim)
+        let kvWidth = Double(c.kvHeadCount * c.headDim)
+        let d = Double(c.hiddenSize)
+        return (2 * 2 * d * kvWidth, 2 * (2 * d * qWidth + 3 * d * Double(c.intermediateSize)))
+    }
+
+    /// engines.md §5: every one of `length` rows through every layer, `rows` LM-head rows.
     public init(config c: ModelConfig, length: Int, rows: Int) {
         let qWidth = Double(c.headCount * c.headDim)
         let kvWidth = Double(c.kvHeadCount * c.headDim)

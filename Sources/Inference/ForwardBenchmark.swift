@@ -166,7 +166,8 @@ public struct ForwardBenchmark: Sendable {
         let f32CPU = reference == nil ? nil : Self.median(timings[1].map(\.cpu))
         let times = runs.map(\.wall)
         let widen = widenMilliseconds(weights, tileElements: tileElements)
-        let flops = ForwardFLOPs(config: config, length: length, rows: rows)
+        // With fewer LM-head rows than positions the last layer runs queries and MLP for them only.
+        let flops = ForwardFLOPs(config: config, length: length, computed: length, lastQueries: rows, rows: rows)
         let gemms = referenceGEMMs(config: config, rows: rows)
         let sgemmMilliseconds = gemms.reduce(0) { $0 + Double($1.count) * $1.medianMilliseconds }
         let sgemmCPU = gemms.reduce(0) { $0 + Double($1.count) * $1.cpuMilliseconds }
@@ -206,11 +207,17 @@ public struct ForwardBenchmark: Sendable {
         let d = c.hiddenSize, ff = c.intermediateSize, layers = c.layerCount
         let qWidth = c.headCount * c.headDim, kvWidth = c.kvHeadCount * c.headDim
         let l = length
+        // The last layer computes queries, attention and MLP only for the LM-head rows.
+        let trimmed = rows < l
+        let full = trimmed ? layers - 1 : layers
         var shapes: [(String, Int, Int, Int, Int)] = [
-            ("q", l, qWidth, d, layers), ("k+v", l, kvWidth, d, 2 * layers), ("o", l, d, qWidth, layers),
-            ("gate+up", l, ff, d, 2 * layers), ("down", l, d, ff, layers),
+            ("q", l, qWidth, d, full), ("k+v", l, kvWidth, d, 2 * layers), ("o", l, d, qWidth, full),
+            ("gate+up", l, ff, d, 2 * full), ("down", l, d, ff, full),
         ]
-        if rows > 0 { shapes.append(("lm head", rows, c.vocabularySize, d, 1)) }
+        if trimmed && rows > 0 {
+            shapes += [("last layer q", rows, qWidth, d, 1), ("last layer o", rows, d, qWidth, 1),
+                       ("last layer gate+up", rows, ff, d, 2), ("last layer down", rows, d, ff, 1)]
+        }
         BLASThreads.set(threads)
         var timings = shapes.map { what, m, n, k, count in
             let timing = timeGEMM(m: m, n: n, k: k, repeats: max(3, iterations))
@@ -218,7 +225,16 @@ public struct ForwardBenchmark: Sendable {
                               cpuMilliseconds: timing.cpu,
                               gflops: 2 * Double(m) * Double(n) * Double(k) / timing.wall / 1e6)
         }
-        timings.append(attentionGEMMs(config: c))
+        var attention = attentionGEMMs(config: c)
+        attention.count = full
+        timings.append(attention)
+        if trimmed && rows > 0 {
+            // The last layer's rows × L scores: the full layer's time scaled by rows / L.
+            let share = Double(rows) / Double(l)
+            timings.append(GEMMTiming(what: "last layer attention", m: rows, n: l, k: attention.k, count: 1,
+                                      medianMilliseconds: attention.medianMilliseconds * share,
+                                      cpuMilliseconds: attention.cpuMilliseconds * share, gflops: attention.gflops))
+        }
         return timings
     }
 

@@ -68,14 +68,17 @@ extension RotaryTable {
 }
 
 extension ForwardFLOPs {
-    /// A forward that computes `computed` of `length` rows (queries, keys, values, MLP), whose
-    /// queries attend to all `length` keys, with `rows` LM-head rows.
-    public init(config c: ModelConfig, length: Int, computed: Int, rows: Int) {
-        let full = ForwardFLOPs(config: c, length: length, rows: rows)
-        let share = length > 0 ? Double(computed) / Double(length) : 0
-        body = full.body * share
-        head = full.head
-        attention = full.attention * share
+    /// A forward that computes `computed` of `length` rows (queries, keys, values, MLP) through
+    /// every layer but the last, where only `lastQueries` of them (the rows whose logits are
+    /// read) get queries, attention, output projection and MLP and the rest keys and values
+    /// only; queries attend to all `length` keys; `rows` LM-head rows.
+    public init(config c: ModelConfig, length: Int, computed: Int, lastQueries: Int, rows: Int) {
+        let (keysValues, everythingElse) = Self.perRowAndLayer(c)
+        let layers = Double(c.layerCount)
+        let rowLayers = Double(computed) * (layers - 1) + Double(lastQueries)
+        self.init(body: keysValues * Double(computed) * layers + everythingElse * rowLayers,
+                  head: 2 * Double(rows) * Double(c.hiddenSize) * Double(c.vocabularySize),
+                  attention: 4 * Double(length) * Double(c.headCount * c.headDim) * rowLayers)
     }
 }
 
@@ -100,7 +103,9 @@ extension TransformerModel {
                     cache.storage = store
                 }
                 let values = forward(tokens: tokens, rows: RowSelection(length: length), store: store, outputRows: sources)
-                return output(values, positions, ForwardFLOPs(config: c, length: length, rows: positions.count), length)
+                let flops = ForwardFLOPs(config: c, length: length, computed: length,
+                                         lastQueries: min(Set(sources).count, length), rows: positions.count)
+                return output(values, positions, flops, length)
             case .only(let asked):
                 guard let store = cache?.storage as? KVStore, store.length == length, store.kvWidth == kvWidth,
                       store.keys.count == c.layerCount
@@ -116,7 +121,8 @@ extension TransformerModel {
                 for (i, row) in rows.enumerated() { index[row] = i }
                 let values = forward(tokens: tokens, rows: RowSelection(rows: rows), store: store,
                                      outputRows: sources.map { index[$0]! })
-                let flops = ForwardFLOPs(config: c, length: length, computed: rows.count, rows: positions.count)
+                let flops = ForwardFLOPs(config: c, length: length, computed: rows.count,
+                                         lastQueries: Set(sources).count, rows: positions.count)
                 return output(values, positions, flops, rows.count)
             }
         }

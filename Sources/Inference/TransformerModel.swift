@@ -115,7 +115,9 @@ public final class TransformerModel: LogitsModel, @unchecked Sendable {
     /// The network for the rows `rows` selects (compacted into the workspace's first
     /// `rows.count` rows), attending to all `tokens.count` keys: those of `store` when given
     /// (after writing the computed rows' keys and values into it), else the computed ones.
-    /// `outputRows` index the compacted rows.
+    /// `outputRows` index the compacted rows. The last layer computes keys and values for every
+    /// selected row but queries, attention and MLP only for the output rows: nothing else reads
+    /// them (for a 4-layer model with a prompt as long as the canvas, an eighth of the work).
     func forward(tokens: [Int], rows: RowSelection, store: KVStore?, outputRows: [Int]) -> [Float] {
         let (work, rope) = prepare(length: tokens.count)
         BLASThreads.set(engine.blasThreads)
@@ -123,14 +125,30 @@ public final class TransformerModel: LogitsModel, @unchecked Sendable {
         for row in 0..<rows.count {
             weights.embedding.widenRow(tokens[rows.position(row)], into: work.hidden + row * d)
         }
+        let read = Self.lastLayerRows(outputRows, of: rows.count)
         for (index, layer) in weights.layers.enumerated() {
-            block(layer, rows: rows, work: work, rope: rope, keys: store.map { ($0, index) })
+            let last = index == weights.layers.count - 1
+            block(layer, rows: rows, work: work, rope: rope, keys: store.map { ($0, index) },
+                  queryRows: last ? read?.rows : nil)
         }
-        return head(rows: outputRows, work: work)
+        return head(rows: read?.outputRows ?? outputRows, work: work)
     }
 
+    /// When `outputRows` read fewer than `count` rows: those rows (distinct, ascending) and each
+    /// output row's index among them; nil when every row is read.
+    static func lastLayerRows(_ outputRows: [Int], of count: Int) -> (rows: [Int], outputRows: [Int])? {
+        let rows = Array(Set(outputRows)).sorted()
+        guard rows.count < count else { return nil }
+        var index = [Int: Int](minimumCapacity: rows.count)
+        for (i, row) in rows.enumerated() { index[row] = i }
+        return (rows, outputRows.map { index[$0]! })
+    }
+
+    /// One layer over the selected rows. With `queryRows` (ascending compacted indices), keys and
+    /// values are computed for every row, then those rows' normed and hidden states move to the
+    /// front and only they continue (queries, attention, MLP).
     private func block(_ layer: LayerWeights, rows selection: RowSelection, work: Workspace, rope: RotaryTable,
-                       keys cached: (store: KVStore, layer: Int)?) {
+                       keys cached: (store: KVStore, layer: Int)?, queryRows: [Int]? = nil) {
         let c = config
         let d = c.hiddenSize
         let qWidth = c.headCount * c.headDim
@@ -139,21 +157,16 @@ public final class TransformerModel: LogitsModel, @unchecked Sendable {
 
         // Attention half: h += o_proj(attn(rope(q), rope(k), v)).
         norm(layer.attentionNorm, work.hidden, rows: length, into: work.normed)
-        engine.multiply(work.normed, rows: length, ldx: d, weight: layer.query, into: work.query, ldy: qWidth)
         engine.multiply(work.normed, rows: length, ldx: d, weight: layer.key, into: work.key, ldy: kvWidth)
         engine.multiply(work.normed, rows: length, ldx: d, weight: layer.value, into: work.value, ldy: kvWidth)
         let (queryBias, keyBias, valueBias) = (layer.queryBias, layer.keyBias, layer.valueBias)
         let (queryNorm, keyNorm) = (layer.queryNorm, layer.keyNorm)
         inParallel(rows: length) { rows in
-            let (q, k, v) = (work.query + rows.lowerBound * qWidth, work.key + rows.lowerBound * kvWidth,
-                             work.value + rows.lowerBound * kvWidth)
-            addBias(queryBias, rows: rows.count, width: qWidth, into: q)
+            let (k, v) = (work.key + rows.lowerBound * kvWidth, work.value + rows.lowerBound * kvWidth)
             addBias(keyBias, rows: rows.count, width: kvWidth, into: k)
             addBias(valueBias, rows: rows.count, width: kvWidth, into: v)
             // QK-norm (Qwen3/CoDA): RMSNorm over each head's vector, before RoPE.
-            headNorm(queryNorm, q, count: rows.count * c.headCount)
             headNorm(keyNorm, k, count: rows.count * c.kvHeadCount)
-            rope.apply(work.query, rows: rows, selection: selection, heads: c.headCount, stride: qWidth)
             rope.apply(work.key, rows: rows, selection: selection, heads: c.kvHeadCount, stride: kvWidth)
         }
         var (keys, values, keyCount) = (UnsafePointer(work.key), UnsafePointer(work.value), length)
@@ -161,23 +174,41 @@ public final class TransformerModel: LogitsModel, @unchecked Sendable {
             store.write(layer: index, keys: work.key, values: work.value, rows: selection)
             (keys, values, keyCount) = (UnsafePointer(store.keys[index]), UnsafePointer(store.values[index]), store.length)
         }
+        var active = length
+        var querySelection = selection
+        if let queryRows {
+            // Ascending, so row i's source (queryRows[i] ≥ i) is never a row already overwritten.
+            for (i, row) in queryRows.enumerated() where row != i {
+                (work.normed + i * d).update(from: work.normed + row * d, count: d)
+                (work.hidden + i * d).update(from: work.hidden + row * d, count: d)
+            }
+            active = queryRows.count
+            querySelection = RowSelection(rows: queryRows.map(selection.position))
+        }
+        engine.multiply(work.normed, rows: active, ldx: d, weight: layer.query, into: work.query, ldy: qWidth)
+        inParallel(rows: active) { rows in
+            let q = work.query + rows.lowerBound * qWidth
+            addBias(queryBias, rows: rows.count, width: qWidth, into: q)
+            headNorm(queryNorm, q, count: rows.count * c.headCount)
+            rope.apply(work.query, rows: rows, selection: querySelection, heads: c.headCount, stride: qWidth)
+        }
         Attention(heads: c.headCount, kvHeads: c.kvHeadCount, headDim: c.headDim, threads: threads,
                   blasThreads: engine.blasThreads)
-            .run(q: work.query, queries: length, k: keys, v: values, keys: keyCount, scores: work.scores,
+            .run(q: work.query, queries: active, k: keys, v: values, keys: keyCount, scores: work.scores,
                  into: work.attention)
-        engine.multiply(work.attention, rows: length, ldx: qWidth, weight: layer.output, into: work.hidden, ldy: d,
+        engine.multiply(work.attention, rows: active, ldx: qWidth, weight: layer.output, into: work.hidden, ldy: d,
                         accumulate: true)
 
         // MLP half: h += down(silu(gate(x)) · up(x)).
-        norm(layer.mlpNorm, work.hidden, rows: length, into: work.normed)
+        norm(layer.mlpNorm, work.hidden, rows: active, into: work.normed)
         let ff = c.intermediateSize
-        engine.multiply(work.normed, rows: length, ldx: d, weight: layer.gate, into: work.gate, ldy: ff)
-        engine.multiply(work.normed, rows: length, ldx: d, weight: layer.up, into: work.up, ldy: ff)
-        inParallel(rows: length) { rows in
+        engine.multiply(work.normed, rows: active, ldx: d, weight: layer.gate, into: work.gate, ldy: ff)
+        engine.multiply(work.normed, rows: active, ldx: d, weight: layer.up, into: work.up, ldy: ff)
+        inParallel(rows: active) { rows in
             let offset = rows.lowerBound * ff
             Kernels.swiGLU(gate: work.gate + offset, up: work.up + offset, count: rows.count * ff)
         }
-        engine.multiply(work.gate, rows: length, ldx: ff, weight: layer.down, into: work.hidden, ldy: d,
+        engine.multiply(work.gate, rows: active, ldx: ff, weight: layer.down, into: work.hidden, ldy: d,
                         accumulate: true)
     }
 

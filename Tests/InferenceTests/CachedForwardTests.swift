@@ -73,20 +73,48 @@ import ModelInterface
         #expect(worst > 1e-4, "stale keys and values should show: \(worst)")
     }
 
+    /// Asking for some positions runs the last layer's queries and MLP for their rows only: the
+    /// logits equal those rows of the all-positions forward (unordered, repeated, and under the
+    /// Dream shift positions 0 and 1 reading the same row).
+    @Test(arguments: families)
+    func someRowsGiveTheSameLogitsAsEveryRow(directory: String) throws {
+        let model = try ParityManifest.model(directory)
+        let tokens = try ids(directory)
+        let every = try model.logits(tokens: tokens, positions: Array(tokens.indices))
+        let asked = [5, 1, 0, 5, tokens.count - 1]
+        let some = try model.logits(tokens: tokens, positions: asked)
+        for (k, p) in asked.enumerated() {
+            let error = worstRelativeError(some.row(k), every.row(p))
+            #expect(error <= Self.tolerance, "\(directory) position \(p): relative error \(error)")
+        }
+    }
+
+    /// FLOPs follow the rows computed: keys and values for every computed row in every layer,
+    /// the rest of a layer for every computed row but, in the last layer, only the read ones.
     @Test func flopsCountOnlyComputedRows() throws {
         let model = try ParityManifest.model("llada-bf16", threads: 1)
         let tokens = try ids("llada-bf16")
-        let l = tokens.count
+        let l = Double(tokens.count)
+        let c = model.config
+        let layers = Double(c.layerCount)
+        let q = Double(c.headCount * c.headDim), kv = Double(c.kvHeadCount * c.headDim), d = Double(c.hiddenSize)
+        let keysValues = 2 * 2 * d * kv
+        let rest = 2 * (2 * d * q + 3 * d * Double(c.intermediateSize))
+        let head = 2 * 2 * d * Double(c.vocabularySize)
+        func want(computed: Double, read: Double) -> Double {
+            let rowLayers = computed * (layers - 1) + read
+            return computed * layers * keysValues + rowLayers * rest + head + 4 * l * q * rowLayers
+        }
         let cache = KVCache()
         let full = try model.forward(tokens: tokens, positions: [1, 2], cache: cache, plan: .all)
-        #expect(full.flops == ForwardFLOPs(config: model.config, length: l, rows: 2).total)
+        #expect(abs(full.flops! - want(computed: l, read: 2)) <= want(computed: l, read: 2) * 1e-12)
         let part = try model.forward(tokens: tokens, positions: [1, 2], cache: cache, plan: .only([1, 2, 3]))
-        let c = model.config
-        let q = Double(c.headCount * c.headDim), kv = Double(c.kvHeadCount * c.headDim), d = Double(c.hiddenSize)
-        let perRow = 2 * Double(c.layerCount) * (d * q + 2 * d * kv + q * d + 3 * d * Double(c.intermediateSize))
-        let want = 3 * perRow + 2 * 2 * d * Double(c.vocabularySize) + 4 * Double(c.layerCount) * 3 * Double(l) * q
-        #expect(abs(part.flops! - want) <= want * 1e-12)
+        #expect(abs(part.flops! - want(computed: 3, read: 2)) <= want(computed: 3, read: 2) * 1e-12)
         #expect(part.computedRows == 3)
+        // Every row read: the engines.md formula.
+        let all = try model.forward(tokens: tokens, positions: Array(tokens.indices), cache: cache, plan: .all)
+        #expect(abs(all.flops! - ForwardFLOPs(config: c, length: tokens.count, rows: tokens.count).total)
+                <= all.flops! * 1e-12)
     }
 
     @Test func badPlansAreTypedErrors() throws {
