@@ -85,8 +85,12 @@ public final class DiffusionGenerator: Generator {
     /// Refinement options `--strategy repair` uses (default: the method's own when it is
     /// TOLERATOR, else TOLERATOR's defaults over the method's vanilla options).
     public var repairOptions: ToleratorOptions?
-    /// KV-cache policy of every decode (`--cache`); part of each method's parameters when not none.
-    public var cache: CachePolicy = .none
+    /// KV-cache policy per method name (`--cache`, else the model folder's `cache_options`);
+    /// a method not named decodes exactly. Part of each method's parameters when not none.
+    public var caches: [String: CachePolicy] = [:]
+
+    /// The KV-cache policy `method` decodes with.
+    public func cache(for method: String) -> CachePolicy { caches[method] ?? .none }
 
     public init(model: any LogitsModel, tokenizer: Tokenizer, methods: [String: DecodingMethod], canvasLength: Int,
                 maskID: Int, stopIDs: [Int], identity: String, repairOptions: ToleratorOptions? = nil) {
@@ -103,6 +107,7 @@ public final class DiffusionGenerator: Generator {
     public func parameters(method: String) throws -> String {
         guard let options = methods[method] else { throw EvaluationError.unknownMethod(method) }
         // Runs without a cache keep the parameters they always had, so old run folders resume.
+        let cache = cache(for: method)
         guard cache.mode != .none else { return Self.canonicalJSON(options) }
         return Self.canonicalJSON(CachedMethod(method: options, cache: cache))
     }
@@ -119,7 +124,7 @@ public final class DiffusionGenerator: Generator {
         let ids = tokenizer.encode(request.prompt.text, addSpecialTokens: request.prompt.style == .completion)
         let decodingRequest = DecodingRequest(prompt: ids, canvasLength: canvasLength, nfe: request.nfe,
                                               seed: request.seed, maskId: maskID, stopIds: stopIDs)
-        let result = try DiffusionDecoder(method: method, cache: cache).decode(model, decodingRequest)
+        let result = try DiffusionDecoder(method: method, cache: cache(for: request.method)).decode(model, decodingRequest)
         let text = tokenizer.decode(result.answer, skipSpecialTokens: true)
         let trace = result.trace
         var summary = TraceSummary(forwardSeconds: trace.forwardSeconds)
@@ -149,7 +154,7 @@ public final class DiffusionGenerator: Generator {
         default: break
         }
         return ModelDrafter(model: model, tokenizer: tokenizer, request: decodingRequest, method: method,
-                            repairOptions: repair, cache: cache, extract: extract)
+                            repairOptions: repair, cache: cache(for: request.method), extract: extract)
     }
 }
 

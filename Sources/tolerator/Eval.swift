@@ -327,7 +327,10 @@ struct Eval: ParsableCommand {
         let generator = DiffusionGenerator(
             model: model, tokenizer: tokenizer, methods: methods, canvasLength: try loaded.canvasLength(canvas), maskID: maskID,
             stopIDs: folder.config.specialTokens.stopIDs, identity: Self.modelIdentity(directory))
-        generator.cache = caching.policy
+        let cacheDefaults = try loaded.cacheDefaults()
+        generator.caches = Dictionary(uniqueKeysWithValues: methods.keys.map {
+            ($0, caching.policy(for: $0, modelDefaults: cacheDefaults))
+        })
         return (generator, chat)
     }
 

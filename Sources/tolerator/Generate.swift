@@ -104,15 +104,16 @@ struct Generate: ParsableCommand {
         let request = DecodingRequest(prompt: prompt.ids, canvasLength: try loaded.canvasLength(decoding.canvas), nfe: decoding.nfe,
                                       seed: decoding.seed, maskId: maskID, stopIds: config.specialTokens.stopIDs)
         let modelDefaults = try loaded.methodDefaults()
-        let decoder = DiffusionDecoder(method: decoding.decodingMethod(family: config.family, modelDefaults: modelDefaults),
-                                       cache: decoding.caching.policy)
+        let method = decoding.decodingMethod(family: config.family, modelDefaults: modelDefaults)
+        let cache = decoding.caching.policy(for: method.name, modelDefaults: try loaded.cacheDefaults())
+        let decoder = DiffusionDecoder(method: method, cache: cache)
         let transformer = try TransformerModel(folder: loaded.folder, threads: threads, compute: compute)
         try decoder.validate(request, vocabularySize: transformer.vocabularySize, maxSequenceLength: transformer.maxSequenceLength)
 
         let visible = try verification.visibleTests(prompt: prompt.mode == .completion ? text : nil)
         if verification.shouldVerify(visible) {
             try runVerified(text: text, prompt: prompt, visible: visible, request: request, model: transformer,
-                            tokenizer: tokenizer, family: config.family, modelDefaults: modelDefaults)
+                            tokenizer: tokenizer, family: config.family, modelDefaults: modelDefaults, cache: cache)
             return
         }
 

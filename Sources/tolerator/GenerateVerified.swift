@@ -57,7 +57,7 @@ extension AttemptStrategy: ExpressibleByArgument {}
 extension Generate {
     func runVerified(text: String, prompt: BuiltPrompt, visible: VisibleTests, request: DecodingRequest,
                      model: TransformerModel, tokenizer: Tokenizer, family: ModelConfig.Family,
-                     modelDefaults: [String: DecodingMethod]) throws {
+                     modelDefaults: [String: DecodingMethod], cache: CachePolicy) throws {
         guard !visible.isEmpty else {
             throw ValidationError("--verify: nothing to verify against (no >>> examples in the docstring, no --test or --tests)")
         }
@@ -67,7 +67,7 @@ extension Generate {
         let drafter = ModelDrafter(model: model, tokenizer: tokenizer, request: request,
                                    method: decoding.decodingMethod(family: family, modelDefaults: modelDefaults),
                                    repairOptions: decoding.toleratorOptions(family: family, modelDefaults: modelDefaults),
-                                   cache: decoding.caching.policy)
+                                   cache: cache)
         let codePrefix = prompt.mode == .completion ? text : ""
         let loop = AttemptLoop(policy: policy, tests: visible, codePrefix: codePrefix) { runner.run($0) }
         let progress = ProgressLine(enabled: !json && isatty(STDERR_FILENO) == 1)

@@ -42,7 +42,7 @@ struct ModelCandidateSource: CandidateSource, @unchecked Sendable {
         canvas = try loaded.canvasLength(decoding.canvas)
         nfe = decoding.nfe
         seed = decoding.seed
-        cache = decoding.caching.policy
+        cache = decoding.caching.policy(for: method.name, modelDefaults: try loaded.cacheDefaults())
         stopIDs = config.specialTokens.stopIDs
         stripExamples = try !loaded.showsPromptExamples()
         self.strategy = strategy

@@ -80,6 +80,36 @@ struct LoadedModelFiles {
         return try Eval.methodOptions(methods, label: "\(generationConfigPath): method_options")
     }
 
+    /// `generation_config.json` `cache_options`: {method: {"mode": "none|prefix|dual",
+    /// "refresh_every": N}}, the KV-cache policy each method defaults to with this model.
+    func cacheDefaults() throws -> [String: CachePolicy] {
+        guard let options = generationSetting("cache_options") else { return [:] }
+        let label = "\(generationConfigPath): cache_options"
+        guard let methods = options as? [String: Any] else {
+            throw ValidationError("\(label) must be a JSON object {method: {\"mode\": ..., \"refresh_every\": ...}}")
+        }
+        var policies: [String: CachePolicy] = [:]
+        for (method, value) in methods {
+            guard ["vanilla", "tolerator", "remdm", "rcr"].contains(method) else {
+                throw ValidationError("\(label): unknown method \(method): expected vanilla, tolerator, remdm or rcr")
+            }
+            guard let fields = value as? [String: Any], JSONSerialization.isValidJSONObject(fields) else {
+                throw ValidationError("\(label): \(method) must be an object {\"mode\": ..., \"refresh_every\": ...}")
+            }
+            let policy: CachePolicy
+            do {
+                policy = try JSONDecoder().decode(CachePolicy.self, from: JSONSerialization.data(withJSONObject: fields))
+            } catch let error as DecodingError {
+                throw ValidationError("\(label): \(method): \(Eval.describe(error))")
+            }
+            if let every = policy.refreshEvery, every < 1 {
+                throw ValidationError("\(label): \(method): field refresh_every must be at least 1 (got \(every))")
+            }
+            policies[method] = policy
+        }
+        return policies
+    }
+
     var generationConfigPath: String { folder.directory.appendingPathComponent("generation_config.json").path }
 
     /// A key of `generation_config.json` that this project's models carry (ModelFolder reads the
