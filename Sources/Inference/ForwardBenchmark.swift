@@ -218,6 +218,7 @@ public struct ForwardBenchmark: Sendable {
             shapes += [("last layer q", rows, qWidth, d, 1), ("last layer o", rows, d, qWidth, 1),
                        ("last layer gate+up", rows, ff, d, 2), ("last layer down", rows, d, ff, 1)]
         }
+        if rows > 0 { shapes.append(("lm head", rows, c.vocabularySize, d, 1)) }
         BLASThreads.set(threads)
         var timings = shapes.map { what, m, n, k, count in
             let timing = timeGEMM(m: m, n: n, k: k, repeats: max(3, iterations))

@@ -73,6 +73,27 @@ private let wantsSkylakeX = KernelChoice.candidates(features: .current, detected
         #expect(abs((object["gflopPerForward"] as? Double ?? 0) - want) < 1e-12)
     }
 
+    /// The same-run sgemm reference times exactly the forward's GEMMs: their FLOPs add up to the
+    /// forward's, with every LM-head row, and with fewer head rows (last layer trimmed to them).
+    @Test(arguments: [12, 5])
+    func benchForwardReferenceCoversEveryGEMM(rows: Int) throws {
+        let result = try runTolerator(["bench", "forward", "--model", fixture, "--length", "12", "--rows", "\(rows)",
+                                       "--iterations", "1", "--threads", "1", "--json"], environment: [:])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try json(result.stdout)
+        let gemms = try #require(object["gemms"] as? [[String: Any]])
+        var flops = 0.0
+        for gemm in gemms {
+            let (m, n, k, count) = (Double(gemm["m"] as! Int), Double(gemm["n"] as! Int), Double(gemm["k"] as! Int),
+                                    Double(gemm["count"] as! Int))
+            // Attention entries are QKᵀ and PV over the fixture's 4 heads; the rest one GEMM each.
+            flops += (gemm["what"] as! String).contains("attention") ? 4 * m * n * k * 4 * count : 2 * m * n * k * count
+        }
+        let forward = try #require(object["gflopPerForward"] as? Double) * 1e9
+        #expect(abs(flops - forward) <= forward * 1e-9, "\(gemms.map { $0["what"] as! String })")
+        #expect(gemms.contains { $0["what"] as? String == "lm head" && $0["m"] as? Int == rows })
+    }
+
     /// `--compute native` on a CPU that has the unit runs native and times the f32 path beside it;
     /// `--compute f32` never does.
     @Test func benchForwardComparesNativeWithF32InOneRun() throws {
