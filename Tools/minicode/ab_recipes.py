@@ -98,7 +98,7 @@ def main():
             for suite in SUITES:
                 subprocess.run([BINARY, "eval", "--model", model, "--suite", suite, "--limit", "50",
                                 "--methods", "vanilla,tolerator", "--nfe", "16,64", "--lanes", "2", "--threads", "1",
-                                "--out", os.path.join(folder, "eval-" + suite)], check=True, stdout=subprocess.DEVNULL)
+                                "--cache", "none", "--out", os.path.join(folder, "eval-" + suite)], check=True, stdout=subprocess.DEVNULL)
             print(f"{name}: evaluated", flush=True)
     else:
         print("| variant | s/step | steps (causal + diffusion) | instances V16 / V64 / T16 / T64 "

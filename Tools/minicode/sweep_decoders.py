@@ -66,7 +66,7 @@ def main():
         out = os.path.join(args.out, f"s{index}")
         subprocess.run([args.binary, "eval", "--suite", args.suite, "--limit", str(args.limit), "--methods", method,
                         "--nfe", args.nfe, "--method-options", json.dumps({method: options}), "--lanes", "2",
-                        "--threads", "1", "--out", out] + (["--model", args.model] if args.model else []), check=True, stdout=subprocess.DEVNULL)
+                        "--threads", "1", "--cache", "none", "--out", out] + (["--model", args.model] if args.model else []), check=True, stdout=subprocess.DEVNULL)
         report = json.load(open(os.path.join(out, "report.json")))
         cells = {c["nfe"]: 100 * c["pass_at_k"]["1"] for c in report["cells"]}
         rows.append((index, label, [cells[t] for t in budgets]))
