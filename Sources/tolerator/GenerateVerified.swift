@@ -79,7 +79,8 @@ extension Generate {
         let chosen = answer.answer
         let code = codePrefix + chosen.completion
         if json {
-            let output = VerifiedGenerateOutput(compute: model.compute.path.rawValue, mode: prompt.mode.rawValue, prompt: prompt.rendered, completion: chosen.completion,
+            let output = VerifiedGenerateOutput(compute: model.compute.path.rawValue, cache: cache.mode == .none ? nil : cache,
+                                                mode: prompt.mode.rawValue, prompt: prompt.rendered, completion: chosen.completion,
                                                 code: code, tests: visible.descriptions, verification: answer)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -124,6 +125,9 @@ struct VerifiedGenerateOutput: Encodable {
     var kernel = KernelInUse.current.name
     /// "f32" or "native-bf16" (`--compute`).
     var compute: String
+    /// The KV-cache policy every attempt decoded with (absent: exact decoding), as in the
+    /// unverified output's trace.
+    var cache: CachePolicy?
     var mode: String
     var prompt: String
     var completion: String

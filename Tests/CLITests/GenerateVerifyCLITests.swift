@@ -32,6 +32,13 @@ import Testing
         #expect(verification["verified"] as? Bool == false)
         #expect(attempts.allSatisfy { ($0["total"] as? Int) == 2 })
         #expect((object["tests"] as? [String])?.first == ">>> double(1)  # expects 2")
+        // The embedded model's cache_options: vanilla decodes with dual refreshed every 4 forwards.
+        let cache = try #require(object["cache"] as? [String: Any])
+        #expect(cache["mode"] as? String == "dual" && cache["refresh_every"] as? Int == 4)
+        let exact = try runTolerator(["generate", "--file", file, "--nfe", "4", "--attempts", "2", "--method", "vanilla",
+                                      "--json", "--cache", "none"])
+        let exactObject = try #require(try JSONSerialization.jsonObject(with: Data(exact.stdout.utf8)) as? [String: Any])
+        #expect(exactObject["cache"] == nil)
     }
 
     /// A user test that always holds passes at the first attempt, whatever the model wrote
