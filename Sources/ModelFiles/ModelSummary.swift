@@ -23,6 +23,9 @@ public struct ModelSummary: Sendable, Codable, Equatable {
     /// `--compute`'s resolution for this model on this CPU ("f32", "native-bf16") and why.
     public var compute: String?
     public var computeNote: String?
+    /// Each method's default KV cache from generation_config.json `cache_options`, in words
+    /// ("dual", "dual, refresh every 4"); set by the CLI. Methods not named decode exactly.
+    public var cacheDefaults: [String: String]?
 
     enum CodingKeys: String, CodingKey {
         case directory, config
@@ -40,6 +43,7 @@ public struct ModelSummary: Sendable, Codable, Equatable {
         case kernelNote = "kernel_note"
         case compute
         case computeNote = "compute_note"
+        case cacheDefaults = "cache_defaults"
     }
 
     public init(folder: ModelFolder, checkpoint: Checkpoint, chatTemplate: String?,
@@ -94,6 +98,10 @@ public struct ModelSummary: Sendable, Codable, Equatable {
         }
         if let compute {
             lines.append("compute      \(compute)\(computeNote.map { " (\($0))" } ?? "")")
+        }
+        if let cacheDefaults, !cacheDefaults.isEmpty {
+            let named = cacheDefaults.keys.sorted().map { "\($0) \(cacheDefaults[$0]!)" }.joined(separator: "; ")
+            lines.append("KV cache     \(named); other methods exact (generation_config.json cache_options; --cache overrides)")
         }
         if c.specialTokens.maskID == nil {
             lines.append("warning      no mask id: pass --mask-id")

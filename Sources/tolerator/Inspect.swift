@@ -1,4 +1,5 @@
 import ArgumentParser
+import Decoding
 import BLASKernel
 import Foundation
 import Inference
@@ -51,6 +52,10 @@ struct Inspect: ParsableCommand {
         }
         summary.compute = compute.path.rawValue
         summary.computeNote = compute.note
+        let caches = try loaded.cacheDefaults()
+        summary.cacheDefaults = caches.isEmpty ? nil : caches.mapValues { policy in
+            policy.mode.rawValue + (policy.refreshEvery.map { ", refresh every \($0)" } ?? "")
+        }
         if let problem = loaded.tokenizerProblem, !json {
             print("note: no usable tokenizer (\(problem)); token text omitted")
         }

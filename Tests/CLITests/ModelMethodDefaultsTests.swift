@@ -98,4 +98,27 @@ import Testing
         #expect(parameters["tolerator"]?.hasPrefix(#"{"cache":{"mode":"dual"},"method":{"name":"tolerator""#) == true)
         #expect(parameters["vanilla"]?.contains("cache") == false)
     }
+
+    /// `inspect` names each method's default cache (the embedded model's measured ones), and a
+    /// folder without cache_options shows none.
+    @Test func inspectNamesTheCacheDefaults() throws {
+        let embedded = repositoryRoot.appendingPathComponent("Sources/tolerator/Resources/minicode").path
+        let run = try runTolerator(["inspect", embedded, "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(object["cache_defaults"] as? [String: String]
+                == ["tolerator": "dual", "remdm": "prefix", "vanilla": "dual, refresh every 4"])
+        let text = try runTolerator(["inspect", embedded])
+        #expect(text.stdout.contains("KV cache     remdm prefix; tolerator dual; vanilla dual, refresh every 4; other methods exact"))
+
+        let plain = try folder(methodOptions: "{}")
+        defer { try? FileManager.default.removeItem(at: plain) }
+        let config = plain.appendingPathComponent("generation_config.json")
+        var generation = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: config)) as? [String: Any])
+        generation["cache_options"] = nil
+        try JSONSerialization.data(withJSONObject: generation).write(to: config)
+        let bare = try runTolerator(["inspect", plain.path, "--json"])
+        let bareObject = try #require(try JSONSerialization.jsonObject(with: Data(bare.stdout.utf8)) as? [String: Any])
+        #expect(bareObject["cache_defaults"] == nil)
+    }
 }
