@@ -42,13 +42,19 @@ extension RunFolder {
         guard descriptor >= 0 else {
             throw EvaluationError.unwritable(path: lockPath, reason: String(cString: strerror(errno)))
         }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            let code = errno
-            close(descriptor)
-            if code == EWOULDBLOCK { throw EvaluationError.folderInUse(folder: url.path) }
-            throw EvaluationError.unwritable(path: lockPath, reason: "flock: \(String(cString: strerror(code)))")
+        // A lock released a moment ago can still be held by a child forked in between that has not
+        // reached exec yet (O_CLOEXEC closes it only there), so a busy folder is retried for up to
+        // a second before it counts as another eval's: a real one holds it far longer.
+        var code: Int32 = 0
+        for attempt in 0..<50 {
+            if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return RunFolderLock(folder: url.path, descriptor: descriptor) }
+            code = errno
+            guard code == EWOULDBLOCK || code == EINTR else { break }
+            if attempt < 49 { usleep(20_000) }
         }
-        return RunFolderLock(folder: url.path, descriptor: descriptor)
+        close(descriptor)
+        if code == EWOULDBLOCK || code == EINTR { throw EvaluationError.folderInUse(folder: url.path) }
+        throw EvaluationError.unwritable(path: lockPath, reason: "flock: \(String(cString: strerror(code)))")
     }
 
     /// A folder without `run.json` must be empty (but for the lock file): anything else is the
