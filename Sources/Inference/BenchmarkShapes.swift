@@ -53,12 +53,6 @@ public struct ForwardFLOPs: Sendable, Equatable {
     public let attention: Double
     public var total: Double { body + head + attention }
 
-    init(body: Double, head: Double, attention: Double) {
-        self.body = body
-        self.head = head
-        self.attention = attention
-    }
-
     /// FLOPs of one row through one layer: its key and value projections, and everything else
     /// (query and output projections, MLP).
     static func perRowAndLayer(_ c: ModelConfig) -> (keysValues: Double, everythingElse: Double) {
@@ -70,13 +64,19 @@ public struct ForwardFLOPs: Sendable, Equatable {
 
     /// engines.md §5: every one of `length` rows through every layer, `rows` LM-head rows.
     public init(config c: ModelConfig, length: Int, rows: Int) {
-        let qWidth = Double(c.headCount * c.headDim)
-        let kvWidth = Double(c.kvHeadCount * c.headDim)
-        let d = Double(c.hiddenSize)
-        let perLayer = d * qWidth + 2 * d * kvWidth + qWidth * d + 3 * d * Double(c.intermediateSize)
-        let l = Double(length)
-        body = 2 * l * perLayer * Double(c.layerCount)
-        head = 2 * Double(rows) * d * Double(c.vocabularySize)
-        attention = 4 * Double(c.layerCount) * l * l * qWidth
+        self.init(config: c, length: length, computed: length, lastQueries: length, rows: rows)
+    }
+
+    /// A forward that computes `computed` of `length` rows (queries, keys, values, MLP) through
+    /// every layer but the last, where only `lastQueries` of them (the rows whose logits are
+    /// read) get queries, attention, output projection and MLP and the rest keys and values
+    /// only; queries attend to all `length` keys; `rows` LM-head rows.
+    public init(config c: ModelConfig, length: Int, computed: Int, lastQueries: Int, rows: Int) {
+        let (keysValues, everythingElse) = Self.perRowAndLayer(c)
+        let layers = Double(c.layerCount)
+        let rowLayers = Double(computed) * (layers - 1) + Double(lastQueries)
+        body = keysValues * Double(computed) * layers + everythingElse * rowLayers
+        head = 2 * Double(rows) * Double(c.hiddenSize) * Double(c.vocabularySize)
+        attention = 4 * Double(length) * Double(c.headCount * c.headDim) * rowLayers
     }
 }

@@ -67,21 +67,6 @@ extension RotaryTable {
     }
 }
 
-extension ForwardFLOPs {
-    /// A forward that computes `computed` of `length` rows (queries, keys, values, MLP) through
-    /// every layer but the last, where only `lastQueries` of them (the rows whose logits are
-    /// read) get queries, attention, output projection and MLP and the rest keys and values
-    /// only; queries attend to all `length` keys; `rows` LM-head rows.
-    public init(config c: ModelConfig, length: Int, computed: Int, lastQueries: Int, rows: Int) {
-        let (keysValues, everythingElse) = Self.perRowAndLayer(c)
-        let layers = Double(c.layerCount)
-        let rowLayers = Double(computed) * (layers - 1) + Double(lastQueries)
-        self.init(body: keysValues * Double(computed) * layers + everythingElse * rowLayers,
-                  head: 2 * Double(rows) * Double(c.hiddenSize) * Double(c.vocabularySize),
-                  attention: 4 * Double(length) * Double(c.headCount * c.headDim) * rowLayers)
-    }
-}
-
 extension TransformerModel {
     /// Aligned logits rows computing only what `plan` asks (plus the logit-shift rows), the other
     /// rows' keys and values read from `cache`. `.all` with a cache refills it. Logits are the
@@ -104,7 +89,7 @@ extension TransformerModel {
                 }
                 let values = forward(tokens: tokens, rows: RowSelection(length: length), store: store, outputRows: sources)
                 let flops = ForwardFLOPs(config: c, length: length, computed: length,
-                                         lastQueries: min(Set(sources).count, length), rows: positions.count)
+                                         lastQueries: Set(sources).count, rows: positions.count)
                 return output(values, positions, flops, length)
             case .only(let asked):
                 guard let store = cache?.storage as? KVStore, store.length == length, store.kvWidth == kvWidth,
