@@ -240,6 +240,9 @@ public enum DecodingMethod: Codable, Sendable, Equatable {
     case rcr(RCROptions)
     case tolerator(ToleratorOptions)
 
+    /// Every method's `name`, in the order help texts list them.
+    public static let names = ["vanilla", "tolerator", "remdm", "rcr"]
+
     /// `vanilla`, `remdm`, `rcr` or `tolerator`.
     public var name: String {
         switch self {

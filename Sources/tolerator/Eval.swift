@@ -160,7 +160,7 @@ struct Eval: ParsableCommand {
 
     func methodList() throws -> [String] {
         let list = methods.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        for name in list where !["vanilla", "tolerator", "remdm", "rcr"].contains(name) {
+        for name in list where !DecodingMethod.names.contains(name) {
             throw ValidationError("unknown method \(name): expected vanilla, tolerator, remdm or rcr")
         }
         guard !list.isEmpty, Set(list).count == list.count else { throw ValidationError("--methods must list distinct methods") }
@@ -368,7 +368,7 @@ struct Eval: ParsableCommand {
     static func methodOptions(_ object: [String: Any], label: String) throws -> [String: DecodingMethod] {
         var result: [String: DecodingMethod] = [:]
         for name in object.keys.sorted() {
-            guard ["vanilla", "tolerator", "remdm", "rcr"].contains(name) else {
+            guard DecodingMethod.names.contains(name) else {
                 throw ValidationError("\(label): unknown method \(name): expected vanilla, tolerator, remdm or rcr")
             }
             let wrapped = try JSONSerialization.data(withJSONObject: ["name": name, "options": object[name]!])

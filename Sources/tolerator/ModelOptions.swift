@@ -90,7 +90,7 @@ struct LoadedModelFiles {
         }
         var policies: [String: CachePolicy] = [:]
         for (method, value) in methods {
-            guard ["vanilla", "tolerator", "remdm", "rcr"].contains(method) else {
+            guard DecodingMethod.names.contains(method) else {
                 throw ValidationError("\(label): unknown method \(method): expected vanilla, tolerator, remdm or rcr")
             }
             guard let fields = value as? [String: Any], JSONSerialization.isValidJSONObject(fields) else {

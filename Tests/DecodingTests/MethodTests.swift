@@ -303,6 +303,9 @@ import Testing
         let remdm = try JSONDecoder().decode(DecodingMethod.self, from: Data(#"{"name":"remdm","options":{"unmask":"low-confidence"}}"#.utf8))
         #expect(remdm == .remdm(ReMDMOptions(unmask: .lowConfidence, tOn: 0.55, tOff: 0.05, alphaOn: 0.9, eta: 0.02)))
         #expect(DecodingMethod.defaults("vanilla", family: .dream) == .vanilla(VanillaOptions(unmask: .entropy)))
+        // The list the CLI checks names against is exactly the methods there are.
+        #expect(DecodingMethod.names.map { DecodingMethod.defaults($0, family: .llada)?.name } == DecodingMethod.names)
+        #expect(DecodingMethod.defaults("sideways", family: .llada) == nil)
     }
 
     @Test func progressReportsEveryStep() throws {
