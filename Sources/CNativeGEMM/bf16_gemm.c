@@ -5,6 +5,7 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include "panel_prefetch.h"
 
 #define BF16_TARGET __attribute__((target("avx512bf16,avx512f,avx512bw,avx512vl")))
 
@@ -72,10 +73,11 @@ static void pack_panel(const uint16_t *w, long ldw, int n, int k, int q0, int qc
 // rows × (≤ NR) block of y from `qc` pairs: a (row stride lda words) against the packed panel.
 BF16_TARGET __attribute__((always_inline))
 static inline void micro_kernel(int rows, const uint32_t *a, long lda, const uint32_t *panel, int qc,
-                                float *y, long ldy, int n, int accumulate) {
+                                float *y, long ldy, int n, int accumulate, prefetch_cursor *next) {
     __m512 acc0[MR], acc1[MR];
     for (int i = 0; i < rows; i++) { acc0[i] = _mm512_setzero_ps(); acc1[i] = _mm512_setzero_ps(); }
     for (int q = 0; q < qc; q++) {
+        if ((q & next->every_mask) == 0) prefetch_step(next);
         __m512bh b0 = (__m512bh)_mm512_loadu_si512(panel + (long)q * NR);
         __m512bh b1 = (__m512bh)_mm512_loadu_si512(panel + (long)q * NR + 16);
         for (int i = 0; i < rows; i++) {
@@ -109,12 +111,16 @@ void ngemm_bf16_gemm(const uint32_t *xb, int m, int k, const uint16_t *w, long l
             int add = accumulate || q0 > 0;
             const uint32_t *a = xb + q0;
             float *out = y + j0;
+            long next_q0 = q0 + KC < pairs ? q0 + KC : 0;
+            prefetch_cursor next = panel_cursor(w, ldw, n, pairs, next_q0 ? j0 : j0 + NR, next_q0, (long)(m / MR) * qc, NR, KC);
             int i = 0;
             // Constant row counts let the compiler keep every accumulator in a register.
-            for (; i + MR <= m; i += MR) micro_kernel(MR, a + i * pairs, pairs, panel, qc, out + i * ldy, ldy, nc, add);
-            if (i + 4 <= m) { micro_kernel(4, a + i * pairs, pairs, panel, qc, out + i * ldy, ldy, nc, add); i += 4; }
-            if (i + 2 <= m) { micro_kernel(2, a + i * pairs, pairs, panel, qc, out + i * ldy, ldy, nc, add); i += 2; }
-            if (i < m) micro_kernel(1, a + i * pairs, pairs, panel, qc, out + i * ldy, ldy, nc, add);
+            for (; i + MR <= m; i += MR) micro_kernel(MR, a + i * pairs, pairs, panel, qc, out + i * ldy, ldy, nc, add, &next);
+            // Fewer than MR rows left no kernel steps to spread over: the rest go now.
+            while (next.rows_left > 0) prefetch_step(&next);
+            if (i + 4 <= m) { micro_kernel(4, a + i * pairs, pairs, panel, qc, out + i * ldy, ldy, nc, add, &next); i += 4; }
+            if (i + 2 <= m) { micro_kernel(2, a + i * pairs, pairs, panel, qc, out + i * ldy, ldy, nc, add, &next); i += 2; }
+            if (i < m) micro_kernel(1, a + i * pairs, pairs, panel, qc, out + i * ldy, ldy, nc, add, &next);
         }
     }
 }

@@ -3,6 +3,7 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include "panel_prefetch.h"
 
 // AVX512_FP16 `vfmadd231ph` issues twice per cycle on Sapphire Rapids-class cores with 32 f16
 // lanes: twice the f32 FMA rate (`vdpbf16ps` has half of it there). f16 sums lose precision
@@ -159,38 +160,6 @@ static inline void micro_kernel(int rows, const uint32_t *a, long lda, const uin
 // Measured here against 4 rows with f32 sums in registers: about 18% faster; 8 beat 10 and 12.
 enum { MR_WIDE = 8 };
 
-// The next weight panel's cache lines, requested a few at a time while this panel is multiplied.
-// Weights stream from memory once per GEMM in rows ldw apart, which the hardware prefetchers
-// follow poorly: without this, packing waited on memory, worst when few rows share a panel
-// (a cached decode step's 32 rows against a 32768-row LM head: 1.38x faster with it, measured
-// interleaved; 1.05-1.2x at 128-512 rows). To L2 (T1), so the current panel keeps L1.
-typedef struct {
-    const char *row;
-    long stride;  // bytes between weight rows
-    int lines_per_row, line, rows_left;
-    int every_mask;  // one line per (every_mask + 1) steps of q, a power of two
-} prefetch_cursor;
-
-static inline void prefetch_step(prefetch_cursor *c) {
-    if (c->rows_left <= 0) return;
-    _mm_prefetch(c->row + 64L * c->line, _MM_HINT_T1);
-    if (++c->line == c->lines_per_row) { c->line = 0; c->row += c->stride; c->rows_left--; }
-}
-
-// The cursor for panel (j0, q0) of an n × k weight, spread over `steps` q steps of the kernels.
-static prefetch_cursor panel_cursor(const uint16_t *w, long ldw, int n, long pairs, int j0, long q0, long steps) {
-    prefetch_cursor c = { (const char *)(w + (long)j0 * ldw + 2L * q0), ldw * 2, 0, 0, 0, 0 };
-    if (j0 >= n || q0 >= pairs) return c;
-    long qc = pairs - q0 < KC ? pairs - q0 : KC;
-    c.lines_per_row = (int)((qc * 4 + 63) / 64);
-    c.rows_left = n - j0 < NR ? n - j0 : NR;
-    long lines = (long)c.lines_per_row * c.rows_left;
-    int every = 1;
-    while (every * 2 * lines <= steps && every < 64) every *= 2;
-    c.every_mask = every - 1;
-    return c;
-}
-
 FP16_TARGET
 static void wide_kernel(const uint32_t *a, long lda, const uint32_t *panel, int qc,
                         const float *unscale, float *y, long ldy, int n, int accumulate, prefetch_cursor *next) {
@@ -259,7 +228,7 @@ void ngemm_f16_gemm(const uint32_t *xh, const float *unscale, int m, int k, cons
             const uint32_t *a = xh + q0;
             float *out = y + j0;
             long next_q0 = q0 + KC < pairs ? q0 + KC : 0;
-            prefetch_cursor next = panel_cursor(w, ldw, n, pairs, next_q0 ? j0 : j0 + NR, next_q0, (long)(m / MR_WIDE) * qc);
+            prefetch_cursor next = panel_cursor(w, ldw, n, pairs, next_q0 ? j0 : j0 + NR, next_q0, (long)(m / MR_WIDE) * qc, NR, KC);
             int i = 0;
             for (; i + MR_WIDE <= m; i += MR_WIDE)
                 wide_kernel(a + i * pairs, pairs, panel, qc, unscale + i, out + i * ldy, ldy, nc, add, &next);
