@@ -16,7 +16,7 @@ struct CacheFlags: ParsableArguments {
 
     func validate() throws {
         try OptionRange.check("--cache-refresh", cacheRefresh, in: OptionRange.nfe)
-        if cacheRefresh != nil, cache ?? .none == .none {
+        if cacheRefresh != nil, (cache ?? CacheMode.none) == CacheMode.none {
             throw ValidationError("--cache-refresh needs --cache prefix or dual")
         }
     }

@@ -34,6 +34,7 @@ import Testing
         (["logits", model, "--ids", "1", "--threads", "0"], "--threads must be in 1...1024 (got 0)"),
         (["generate", "x", "--cache", "dual", "--cache-refresh", "0"], "--cache-refresh must be in 1...100000 (got 0)"),
         (["generate", "x", "--cache-refresh", "4"], "--cache-refresh needs --cache prefix or dual"),
+        (["generate", "x", "--cache", "none", "--cache-refresh", "4"], "--cache-refresh needs --cache prefix or dual"),
         (["eval", "--suite", "tiny", "--cache", "prefix", "--cache-refresh", "-3"], "--cache-refresh must be in 1...100000 (got -3)"),
         (["bench", "decode", "--cache", "none,full"], "--cache: 'full' is not a cache mode (none, prefix or dual)"),
         (["bench", "decode", "--cache", "dual,dual"], "--cache must list distinct modes (got 'dual,dual')"),
