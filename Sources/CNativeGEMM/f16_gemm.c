@@ -215,20 +215,34 @@ float ngemm_max_abs_16(const uint16_t *values, long count, int is_bf16) {
     return largest;
 }
 
+// One driver for both weight forms: `w` row-major (each panel packed here, the next one
+// prefetched meanwhile) or `packed` (ngemm_f16_pack_weights's layout, read in place).
 FP16_TARGET
-void ngemm_f16_gemm(const uint32_t *xh, const float *unscale, int m, int k, const uint16_t *w, int w_is_bf16,
-                    long ldw, int n, float *y, long ldy, int accumulate, uint32_t *panel) {
+static void f16_gemm(const uint32_t *xh, const float *unscale, int m, int k, const uint16_t *w, int w_is_bf16,
+                     long ldw, const uint32_t *packed, int n, float *y, long ldy, int accumulate, uint32_t *scratch) {
     long pairs = (k + 1) / 2;
     for (int j0 = 0; j0 < n; j0 += NR) {
         int nc = n - j0 < NR ? n - j0 : NR;
         for (int q0 = 0; q0 < pairs; q0 += KC) {
             int qc = pairs - q0 < KC ? (int)(pairs - q0) : KC;
-            pack_panel(w + (long)j0 * ldw, ldw, nc, k, q0, qc, w_is_bf16, panel);
+            long next_q0 = q0 + KC < pairs ? q0 + KC : 0;
+            long steps = (long)(m / MR_WIDE) * qc;
+            const uint32_t *panel;
+            prefetch_cursor next;
+            if (packed) {
+                // Strips of NR rows lie one after another, q-major inside: the next panel is the
+                // next NR · KC words (or the next strip's first), one contiguous run.
+                panel = packed + (long)j0 * pairs + (long)q0 * NR;
+                long next_qc = next_q0 ? pairs - next_q0 : j0 + NR < n ? pairs : 0;
+                next = contiguous_cursor(panel + (long)qc * NR, (next_qc < KC ? next_qc : KC) * NR * 4, steps);
+            } else {
+                pack_panel(w + (long)j0 * ldw, ldw, nc, k, q0, qc, w_is_bf16, scratch);
+                panel = scratch;
+                next = panel_cursor(w, ldw, n, pairs, next_q0 ? j0 : j0 + NR, next_q0, steps, NR, KC);
+            }
             int add = accumulate || q0 > 0;
             const uint32_t *a = xh + q0;
             float *out = y + j0;
-            long next_q0 = q0 + KC < pairs ? q0 + KC : 0;
-            prefetch_cursor next = panel_cursor(w, ldw, n, pairs, next_q0 ? j0 : j0 + NR, next_q0, (long)(m / MR_WIDE) * qc, NR, KC);
             int i = 0;
             for (; i + MR_WIDE <= m; i += MR_WIDE)
                 wide_kernel(a + i * pairs, pairs, panel, qc, unscale + i, out + i * ldy, ldy, nc, add, &next);
@@ -240,6 +254,29 @@ void ngemm_f16_gemm(const uint32_t *xh, const float *unscale, int m, int k, cons
             if (i < m) micro_kernel(1, a + i * pairs, pairs, panel, qc, unscale + i, out + i * ldy, ldy, nc, add);
         }
     }
+}
+
+FP16_TARGET
+void ngemm_f16_gemm(const uint32_t *xh, const float *unscale, int m, int k, const uint16_t *w, int w_is_bf16,
+                    long ldw, int n, float *y, long ldy, int accumulate, uint32_t *panel) {
+    f16_gemm(xh, unscale, m, k, w, w_is_bf16, ldw, NULL, n, y, ldy, accumulate, panel);
+}
+
+size_t ngemm_f16_packed_words(int n, int k) { return (size_t)((n + NR - 1) / NR) * NR * (size_t)((k + 1) / 2); }
+
+FP16_TARGET
+void ngemm_f16_pack_weights(const uint16_t *w, int w_is_bf16, long ldw, int n, int k, uint32_t *packed) {
+    long pairs = (k + 1) / 2;
+    for (int j0 = 0; j0 < n; j0 += NR) {
+        int nc = n - j0 < NR ? n - j0 : NR;
+        pack_panel(w + (long)j0 * ldw, ldw, nc, k, 0, (int)pairs, w_is_bf16, packed + (long)j0 * pairs);
+    }
+}
+
+FP16_TARGET
+void ngemm_f16_gemm_packed(const uint32_t *xh, const float *unscale, int m, int k, const uint32_t *packed, int n,
+                           float *y, long ldy, int accumulate) {
+    f16_gemm(xh, unscale, m, k, NULL, 0, 0, packed, n, y, ldy, accumulate, NULL);
 }
 
 #else
@@ -254,6 +291,14 @@ void ngemm_f16_gemm(const uint32_t *xh, const float *unscale, int m, int k, cons
                     long ldw, int n, float *y, long ldy, int accumulate, uint32_t *panel) {
     (void)xh; (void)unscale; (void)m; (void)k; (void)w; (void)w_is_bf16; (void)ldw; (void)n; (void)y; (void)ldy;
     (void)accumulate; (void)panel;
+}
+size_t ngemm_f16_packed_words(int n, int k) { (void)n; (void)k; return 0; }
+void ngemm_f16_pack_weights(const uint16_t *w, int w_is_bf16, long ldw, int n, int k, uint32_t *packed) {
+    (void)w; (void)w_is_bf16; (void)ldw; (void)n; (void)k; (void)packed;
+}
+void ngemm_f16_gemm_packed(const uint32_t *xh, const float *unscale, int m, int k, const uint32_t *packed, int n,
+                           float *y, long ldy, int accumulate) {
+    (void)xh; (void)unscale; (void)m; (void)k; (void)packed; (void)n; (void)y; (void)ldy; (void)accumulate;
 }
 
 #endif

@@ -38,4 +38,13 @@ static inline prefetch_cursor panel_cursor(const uint16_t *w, long ldw, int n, l
     return c;
 }
 
+// The cursor for `bytes` contiguous bytes from `start` (a pre-packed panel), over `steps` q steps.
+static inline prefetch_cursor contiguous_cursor(const void *start, long bytes, long steps) {
+    prefetch_cursor c = { (const char *)start, 0, (int)((bytes + 63) / 64), 0, bytes > 0 ? 1 : 0, 0 };
+    int every = 1;
+    while (every * 2 * (long)c.lines_per_row <= steps && every < 64) every *= 2;
+    c.every_mask = every - 1;
+    return c;
+}
+
 #endif

@@ -64,9 +64,9 @@ final class LinearEngine {
     }
 
     /// Splits W's rows into one 16-aligned slice per worker and runs `body(worker, slice)` concurrently.
-    func forEachSlice(rows n: Int, _ body: (Int, Range<Int>) -> Void) {
-        let workers = max(1, min(threads, n / 16))
-        let per = ((n + workers - 1) / workers + 15) / 16 * 16
+    func forEachSlice(rows n: Int, alignment: Int = 16, _ body: (Int, Range<Int>) -> Void) {
+        let workers = max(1, min(threads, n / alignment))
+        let per = ((n + workers - 1) / workers + alignment - 1) / alignment * alignment
         Parallel.forEach(workers) { worker in
             let lower = worker * per, upper = min(n, lower + per)
             if lower < upper { body(worker, lower..<upper) }

@@ -48,6 +48,7 @@ final class NativeGEMMBuffers {
 
     /// Whether this path multiplies `weight` (else it goes through f32 widening and sgemm).
     func handles(_ weight: WeightMatrix) -> Bool {
+        if weight.layout == .f16Panels { return path == .nativeFP16 }
         switch path {
         case .f32: return false
         case .nativeBF16: return weight.dtype == .bf16
@@ -83,6 +84,15 @@ extension LinearEngine {
             } else {
                 ngemm_bf16_pack_rows(source, Int32(rows.count), Int32(k), ldx, target)
             }
+        }
+        if weight.layout == .f16Panels {
+            let packedWeights = weight.base.assumingMemoryBound(to: UInt32.self)
+            // Slices start on a 32-row strip, where ngemm_f16_gemm_packed expects them.
+            forEachSlice(rows: weight.rows, alignment: PackedWeights.stripRows) { _, slice in
+                ngemm_f16_gemm_packed(packed, unscale, Int32(m), Int32(k), packedWeights + slice.lowerBound * pairs,
+                                      Int32(slice.count), y + slice.lowerBound, ldy, accumulate ? 1 : 0)
+            }
+            return
         }
         let w = weight.base.assumingMemoryBound(to: UInt16.self)
         let isBF16: Int32 = weight.dtype == .bf16 ? 1 : 0

@@ -32,10 +32,11 @@ public final class TransformerModel: LogitsModel, @unchecked Sendable {
     }
 
     /// A model on one compute path regardless of `auto`'s choice (tests of that path).
-    convenience init(folder: ModelFolder, threads: Int, forcing path: ComputePath) throws {
+    convenience init(folder: ModelFolder, threads: Int, forcing path: ComputePath, packWeights: Bool = true) throws {
         let checkpoint = try folder.openCheckpoint()
         try self.init(weights: TransformerWeights(checkpoint: checkpoint, config: folder.config), checkpoint: checkpoint,
-                      threads: threads, tileElements: LinearEngine.defaultTileElements, forcing: path)
+                      threads: threads, tileElements: LinearEngine.defaultTileElements, forcing: path,
+                      packWeights: packWeights)
     }
 
     /// A model over an already opened and validated checkpoint.
@@ -48,10 +49,9 @@ public final class TransformerModel: LogitsModel, @unchecked Sendable {
 
     init(weights: TransformerWeights, checkpoint: Checkpoint? = nil, threads: Int, tileElements: Int,
          mode: LinearEngine.Mode = .workers, compute request: ComputeRequest = .auto,
-         forcing path: ComputePath? = nil) throws {
+         forcing path: ComputePath? = nil, packWeights: Bool = true) throws {
         guard threads >= 1 else { throw InferenceError.invalidThreadCount(threads) }
         self.config = weights.config
-        self.weights = weights
         self.checkpoint = checkpoint
         self.threads = threads
         if let path {
@@ -62,6 +62,9 @@ public final class TransformerModel: LogitsModel, @unchecked Sendable {
                 ? ComputeChoice.resolve(request, features: .current, weightDTypes: weights.matrixDTypes) { .current }
                 : ComputeChoice(path: .f32, note: "gemm mode blas computes in f32")
         }
+        // The f16 kernel's panels once, not per GEMM (PackedWeights.swift); `packWeights: false`
+        // keeps the per-call packing, for tests that compare the two.
+        self.weights = compute.path == .nativeFP16 && packWeights ? weights.packedForF16(threads: threads) : weights
         engine = LinearEngine(threads: threads, tileElements: tileElements, mode: mode, compute: compute.path)
     }
 

@@ -1,10 +1,20 @@
 import Foundation
 import ModelFiles
 
+/// How a matrix's bytes are laid out.
+enum WeightLayout: Sendable, Equatable {
+    /// Row-major in the stored dtype, as in the checkpoint.
+    case rows
+    /// The f16 GEMM's panels, packed once at load (`ngemm_f16_pack_weights`); `dtype` stays the
+    /// stored one. Only the native-fp16 path reads these.
+    case f16Panels
+}
+
 /// A row-major `rows × columns` weight matrix kept in its stored dtype.
 ///
 /// Checkpoint matrices point into the read-only mapping (nothing is copied or widened at load);
-/// benchmark matrices own their bytes. `owner` keeps either alive.
+/// benchmark matrices own their bytes. `owner` keeps either alive. On the native-fp16 path a
+/// model repacks its matrices once (PackedWeights.swift), and then `layout` says so.
 struct WeightMatrix: @unchecked Sendable {
     // @unchecked: the bytes are never written after construction.
     let base: UnsafeRawPointer
@@ -12,6 +22,7 @@ struct WeightMatrix: @unchecked Sendable {
     let rows: Int
     let columns: Int
     let owner: AnyObject
+    var layout = WeightLayout.rows
 
     var elementCount: Int { rows * columns }
     var byteCount: Int { elementCount * dtype.byteSize }
@@ -24,12 +35,14 @@ struct WeightMatrix: @unchecked Sendable {
 
     /// Widens rows `rowRange` into `destination` (row-major, `columns` wide), exactly.
     func widen(rows rowRange: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
+        precondition(layout == .rows, "a packed weight matrix cannot be widened")
         let start = base + rowRange.lowerBound * columns * dtype.byteSize
         Widening.widen(start, dtype: dtype, count: rowRange.count * columns, into: destination)
     }
 
     /// The block `rowRange × columnRange` widened into `destination` (row-major, `columnRange.count` wide).
     func widen(rows rowRange: Range<Int>, columns columnRange: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
+        precondition(layout == .rows, "a packed weight matrix cannot be widened")
         if columnRange.count == columns {
             widen(rows: rowRange, into: destination)
             return

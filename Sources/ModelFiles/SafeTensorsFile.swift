@@ -74,6 +74,18 @@ public final class SafeTensorsFile: @unchecked Sendable {
         if let mapping { munmap(UnsafeMutableRawPointer(mutating: mapping), fileSize) }
     }
 
+    /// Drops this process's resident copy of the whole pages inside `bytes` (a tensor another
+    /// layout now holds), so a model that repacks its weights keeps about one copy in memory. The
+    /// mapping is private and never written: a later read faults the same bytes back from the file.
+    public func releasePages(of bytes: UnsafeRawBufferPointer) {
+        guard let mapping, let start = bytes.baseAddress, start >= mapping, start + bytes.count <= mapping + fileSize else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let lower = (Int(bitPattern: start) + page - 1) / page * page
+        let upper = (Int(bitPattern: start) + bytes.count) / page * page
+        guard upper > lower, let first = UnsafeMutableRawPointer(bitPattern: lower) else { return }
+        madvise(first, upper - lower, MADV_DONTNEED)
+    }
+
     /// Raw bytes of a tensor, valid while this file object lives.
     public func bytes(of info: TensorInfo) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: mapping! + dataStart + info.dataOffsets.lowerBound, count: info.byteCount)

@@ -49,4 +49,20 @@ void ngemm_f16_pack_rows(const float *x, int m, int k, long ldx, uint32_t *out, 
 void ngemm_f16_gemm(const uint32_t *xh, const float *unscale, int m, int k, const uint16_t *w, int w_is_bf16,
                     long ldw, int n, float *y, long ldy, int accumulate, uint32_t *panel);
 
+/// Words that ngemm_f16_pack_weights writes for an n × k weight: rows padded to a multiple of
+/// 32, k to even.
+size_t ngemm_f16_packed_words(int n, int k);
+
+/// The weight's panels once and for all, converted to f16 exactly as ngemm_f16_gemm packs them per
+/// call: strips of 32 rows one after another, (k+1)/2 pair-words × 32 rows each, q-major; rows
+/// past n are zero. Rows [r, r + c) with r a multiple of 32 land at `packed + r · (k+1)/2`, so
+/// workers may pack strips of one matrix in parallel. Same |w| limit as ngemm_f16_gemm.
+void ngemm_f16_pack_weights(const uint16_t *w, int w_is_bf16, long ldw, int n, int k, uint32_t *packed);
+
+/// ngemm_f16_gemm on pre-packed weights: no per-call packing (which a GEMM of few rows does not
+/// amortise), bit-for-bit the same results. `packed` points at the strip of the first of the
+/// `n` rows (a multiple of 32 from the matrix's start).
+void ngemm_f16_gemm_packed(const uint32_t *xh, const float *unscale, int m, int k, const uint32_t *packed, int n,
+                           float *y, long ldy, int accumulate);
+
 #endif

@@ -1,0 +1,82 @@
+import CNativeGEMM
+import ModelFiles
+
+/// The words of one matrix packed for the f16 GEMM, 64-byte aligned.
+final class PackedPanels {
+    let words: UnsafeMutablePointer<UInt32>
+
+    init(count: Int) {
+        words = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+            .bindMemory(to: UInt32.self, capacity: max(count, 1))
+    }
+
+    deinit { words.deallocate() }
+}
+
+/// Weights packed once at load for the native-fp16 path. The per-call packing (bf16 → f16 and a
+/// 32-row transpose per panel) is paid again by every GEMM whatever its row count, so a cached
+/// decode step's 32 rows spent about a quarter of the kernel's time on it. Packed matrices hold
+/// the same values in the same order: results are bit-for-bit those of the per-call path.
+///
+/// Memory: a checkpoint matrix is packed into new memory and its mapped pages are then released
+/// (they fault back from the file if anything reads them), so a loaded model holds about one copy;
+/// the peak is one matrix above that.
+enum PackedWeights {
+    /// Rows per strip in the packed layout: worker slices must start on a strip.
+    static let stripRows = 32
+
+    /// `matrix` packed for `ngemm_f16_gemm_packed`, or nil where the f16 kernel does not take it
+    /// (not 16-bit, or a |w| above its limit: the per-call test in NativeGEMMBuffers.handles).
+    /// Call only where the CPU has AVX512_FP16 (ComputeChoice chose native-fp16).
+    static func pack(_ matrix: WeightMatrix, threads: Int) -> WeightMatrix? {
+        guard matrix.layout == .rows, matrix.dtype == .bf16 || matrix.dtype == .f16, matrix.rows > 0, matrix.columns > 0
+        else { return nil }
+        let source = matrix.base.assumingMemoryBound(to: UInt16.self)
+        let isBF16: Int32 = matrix.dtype == .bf16 ? 1 : 0
+        guard ngemm_max_abs_16(source, matrix.elementCount, isBF16) <= ngemm_f16_safe_weight_max() else { return nil }
+        let storage = PackedPanels(count: ngemm_f16_packed_words(Int32(matrix.rows), Int32(matrix.columns)))
+        let (rows, columns) = (matrix.rows, matrix.columns)
+        let pairs = (columns + 1) / 2
+        let strips = (rows + stripRows - 1) / stripRows
+        Parallel.ranges(strips, workers: threads) { range in
+            let first = range.lowerBound * stripRows, count = min(range.upperBound * stripRows, rows) - first
+            ngemm_f16_pack_weights(source + first * columns, isBF16, columns, Int32(count), Int32(columns),
+                                   storage.words + first * pairs)
+        }
+        if let file = matrix.owner as? SafeTensorsFile {
+            file.releasePages(of: UnsafeRawBufferPointer(start: matrix.base, count: matrix.byteCount))
+        }
+        return WeightMatrix(base: storage.words, dtype: matrix.dtype, rows: rows, columns: columns, owner: storage,
+                            layout: .f16Panels)
+    }
+}
+
+extension TransformerWeights {
+    /// Every projection and the LM head packed where the f16 kernel takes them. The embedding
+    /// stays row-major (lookups read its rows), and so does a head tied to it.
+    func packedForF16(threads: Int) -> TransformerWeights {
+        func pack(_ matrix: WeightMatrix) -> WeightMatrix { PackedWeights.pack(matrix, threads: threads) ?? matrix }
+        var packed = self
+        packed.layers = layers.map { layer in
+            var layer = layer
+            layer.query = pack(layer.query)
+            layer.key = pack(layer.key)
+            layer.value = pack(layer.value)
+            layer.output = pack(layer.output)
+            layer.gate = pack(layer.gate)
+            layer.up = pack(layer.up)
+            layer.down = pack(layer.down)
+            return layer
+        }
+        if head.base != embedding.base { packed.head = pack(head) }
+        return packed
+    }
+
+    /// Matrices in the packed layout (reports and tests).
+    var packedMatrixCount: Int {
+        layers.reduce(0) { count, layer in
+            count + [layer.query, layer.key, layer.value, layer.output, layer.gate, layer.up, layer.down]
+                .filter { $0.layout == .f16Panels }.count
+        } + (head.layout == .f16Panels ? 1 : 0)
+    }
+}
