@@ -24,6 +24,8 @@ final class PackedPanels {
 enum PackedWeights {
     /// Rows per strip in the packed layout: worker slices must start on a strip.
     static let stripRows = 32
+    /// Source bytes packed between page releases.
+    static let chunkBytes = 8 << 20
 
     /// `matrix` packed for `ngemm_f16_gemm_packed`, or nil where the f16 kernel does not take it
     /// (not 16-bit, or a |w| above its limit: the per-call test in NativeGEMMBuffers.handles).
@@ -38,14 +40,25 @@ enum PackedWeights {
         let (rows, columns) = (matrix.rows, matrix.columns)
         let pairs = (columns + 1) / 2
         let strips = (rows + stripRows - 1) / stripRows
-        Parallel.ranges(strips, workers: threads) { range in
-            let first = range.lowerBound * stripRows, count = min(range.upperBound * stripRows, rows) - first
-            ngemm_f16_pack_weights(source + first * columns, isBF16, columns, Int32(count), Int32(columns),
-                                   storage.words + first * pairs)
+        let file = matrix.owner as? SafeTensorsFile
+        // A few MiB of source at a time, its mapped pages released as soon as they are packed, so
+        // the peak stays one chunk (not one whole matrix, 64 MiB for a small model's LM head) above
+        // a single copy.
+        let chunkStrips = max(1, chunkBytes / (stripRows * columns * 2))
+        for chunk in stride(from: 0, to: strips, by: chunkStrips) {
+            let chunkEnd = min(chunk + chunkStrips, strips)
+            Parallel.ranges(chunkEnd - chunk, workers: threads) { range in
+                let first = (chunk + range.lowerBound) * stripRows
+                let count = min((chunk + range.upperBound) * stripRows, rows) - first
+                ngemm_f16_pack_weights(source + first * columns, isBF16, columns, Int32(count), Int32(columns),
+                                       storage.words + first * pairs)
+            }
+            let firstRow = chunk * stripRows, endRow = min(chunkEnd * stripRows, rows)
+            file?.releasePages(of: UnsafeRawBufferPointer(start: matrix.base + firstRow * columns * 2,
+                                                          count: (endRow - firstRow) * columns * 2))
         }
-        if let file = matrix.owner as? SafeTensorsFile {
-            file.releasePages(of: UnsafeRawBufferPointer(start: matrix.base, count: matrix.byteCount))
-        }
+        // Pages that straddled two chunks.
+        file?.releasePages(of: UnsafeRawBufferPointer(start: matrix.base, count: matrix.byteCount))
         return WeightMatrix(base: storage.words, dtype: matrix.dtype, rows: rows, columns: columns, owner: storage,
                             layout: .f16Panels)
     }
