@@ -172,4 +172,39 @@ import ModelFiles
         }
         #expect(worst < 1e-5)
     }
+
+    /// A cached forward's shapes (fewer queries than keys), head sizes off 16, key counts off 16
+    /// and row counts off 8, GQA and not, against the formula in double.
+    @Test(arguments: [(5, 37, 2, 1, 64), (33, 200, 3, 3, 80), (8, 16, 1, 1, 16), (1, 1, 2, 2, 128), (17, 129, 4, 2, 24)])
+    func fewerQueriesThanKeysMatchTheFormula(shape: (Int, Int, Int, Int, Int)) {
+        let (queries, keys, heads, kvHeads, headDim) = shape
+        var generator = SplitMix64(seed: UInt64(queries * 7 + keys))
+        func random(_ count: Int) -> [Float] { (0..<count).map { _ in generator.nextSymmetric() * 2 } }
+        let q = random(queries * heads * headDim), k = random(keys * kvHeads * headDim), v = random(keys * kvHeads * headDim)
+        var out = [Float](repeating: .nan, count: q.count)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Attention.scratchCount(length: keys, workers: 2))
+        defer { scratch.deallocate() }
+        out.withUnsafeMutableBufferPointer { o in
+            Attention(heads: heads, kvHeads: kvHeads, headDim: headDim, threads: 2, blasThreads: 1)
+                .run(q: q, queries: queries, k: k, v: v, keys: keys, scores: scratch, into: o.baseAddress!)
+        }
+        var worst: Double = 0
+        for head in 0..<heads {
+            let kvHead = head / (heads / kvHeads)
+            for i in 0..<queries {
+                let logits = (0..<keys).map { j in
+                    (0..<headDim).reduce(0.0) { $0 + Double(q[(i * heads + head) * headDim + $1]) * Double(k[(j * kvHeads + kvHead) * headDim + $1]) }
+                        / Double(headDim).squareRoot()
+                }
+                let top = logits.max()!
+                let weights = logits.map { Foundation.exp($0 - top) }
+                let total = weights.reduce(0, +)
+                for t in 0..<headDim {
+                    let want = (0..<keys).reduce(0.0) { $0 + weights[$1] / total * Double(v[($1 * kvHeads + kvHead) * headDim + t]) }
+                    worst = max(worst, abs(Double(out[(i * heads + head) * headDim + t]) - want))
+                }
+            }
+        }
+        #expect(worst < 2e-5, "\(shape): \(worst)")
+    }
 }
