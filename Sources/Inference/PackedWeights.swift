@@ -1,4 +1,5 @@
 import CNativeGEMM
+import Foundation
 import ModelFiles
 
 /// The words of one matrix packed for the f16 GEMM, 64-byte aligned.
@@ -64,10 +65,56 @@ enum PackedWeights {
     }
 }
 
+extension PackedWeights {
+    /// Memory kept free beside the packed copies (activations, workspace, the process itself).
+    static let reserveBytes = 512 << 20
+
+    /// Whether `bytes` of packed copies fit `available` bytes with the reserve to spare. Packed
+    /// copies are anonymous memory, while the mapped checkpoint they replace could be dropped and
+    /// re-read by the kernel under pressure: a checkpoint close to the machine's memory stays
+    /// mapped (and packs per call, as before) rather than risk the OOM killer. Unknown: pack.
+    static func shouldPack(bytes: Int, available: Int?) -> Bool {
+        guard let available else { return true }
+        return bytes + reserveBytes <= available
+    }
+
+    /// Bytes this process can still take: MemAvailable from /proc/meminfo (it counts the
+    /// checkpoint's cached pages, which packing releases), lowered by a cgroup v2 memory limit.
+    static func availableBytes(meminfo: String?, cgroupMax: String?, cgroupCurrent: String?) -> Int? {
+        var available: Int?
+        for line in (meminfo ?? "").split(separator: "\n") where line.hasPrefix("MemAvailable:") {
+            let fields = line.split(separator: " ")
+            if fields.count >= 2, let kib = Int(fields[1]) { available = kib * 1024 }
+        }
+        let trimmed = { (text: String?) in text?.trimmingCharacters(in: .whitespacesAndNewlines) }
+        if let limit = trimmed(cgroupMax).flatMap(Int.init), let used = trimmed(cgroupCurrent).flatMap(Int.init) {
+            let room = max(0, limit - used)
+            available = min(available ?? room, room)
+        }
+        return available
+    }
+
+    /// availableBytes for this process, from /proc and /sys/fs/cgroup.
+    static func availableBytes() -> Int? {
+        func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
+        return availableBytes(meminfo: read("/proc/meminfo"), cgroupMax: read("/sys/fs/cgroup/memory.max"),
+                              cgroupCurrent: read("/sys/fs/cgroup/memory.current"))
+    }
+}
+
 extension TransformerWeights {
-    /// Every projection and the LM head packed where the f16 kernel takes them. The embedding
-    /// stays row-major (lookups read its rows), and so does a head tied to it.
-    func packedForF16(threads: Int) -> TransformerWeights {
+    /// The matrices packedForF16 may pack: every projection, and the LM head unless it is the
+    /// embedding (lookups read the embedding's rows).
+    var packCandidates: [WeightMatrix] {
+        layers.flatMap { [$0.query, $0.key, $0.value, $0.output, $0.gate, $0.up, $0.down] }
+            + (head.base != embedding.base ? [head] : [])
+    }
+
+    /// Every projection and the LM head packed where the f16 kernel takes them, when their
+    /// copies fit `availableBytes` (PackedWeights.shouldPack); else self, unchanged.
+    func packedForF16(threads: Int, availableBytes: Int? = PackedWeights.availableBytes()) -> TransformerWeights {
+        let bytes = packCandidates.filter { $0.dtype == .bf16 || $0.dtype == .f16 }.reduce(0) { $0 + $1.byteCount }
+        guard PackedWeights.shouldPack(bytes: bytes, available: availableBytes) else { return self }
         func pack(_ matrix: WeightMatrix) -> WeightMatrix { PackedWeights.pack(matrix, threads: threads) ?? matrix }
         var packed = self
         packed.layers = layers.map { layer in
@@ -86,10 +133,5 @@ extension TransformerWeights {
     }
 
     /// Matrices in the packed layout (reports and tests).
-    var packedMatrixCount: Int {
-        layers.reduce(0) { count, layer in
-            count + [layer.query, layer.key, layer.value, layer.output, layer.gate, layer.up, layer.down]
-                .filter { $0.layout == .f16Panels }.count
-        } + (head.layout == .f16Panels ? 1 : 0)
-    }
+    var packedMatrixCount: Int { packCandidates.filter { $0.layout == .f16Panels }.count }
 }

@@ -83,4 +83,41 @@ import Testing
         #expect(Array(bytes) == before)
         #expect(try Data(contentsOf: url).count == file.fileSize)
     }
+
+    /// A checkpoint whose packed copies would not fit the free memory stays mapped and per-call.
+    @Test(arguments: ["llada-bf16"])
+    func withoutRoomTheWeightsStayMapped(directory: String) throws {
+        let folder = try ModelFolder(directory: ParityManifest.root.appendingPathComponent(directory))
+        let checkpoint = try folder.openCheckpoint()
+        let weights = try TransformerWeights(checkpoint: checkpoint, config: folder.config)
+        let bytes = weights.packCandidates.reduce(0) { $0 + $1.byteCount }
+        #expect(weights.packedForF16(threads: 2, availableBytes: bytes + PackedWeights.reserveBytes - 1).packedMatrixCount == 0)
+        #expect(weights.packedForF16(threads: 2, availableBytes: bytes + PackedWeights.reserveBytes).packedMatrixCount
+                == weights.packCandidates.count)
+        #expect(weights.packedForF16(threads: 2, availableBytes: nil).packedMatrixCount == weights.packCandidates.count)
+    }
+}
+
+/// Free memory as packing sees it, from made-up /proc/meminfo and cgroup files.
+@Suite struct PackingMemoryTests {
+    static let meminfo = "MemTotal:       24683772 kB\nMemFree:        21897340 kB\nMemAvailable:   24195964 kB\n"
+
+    @Test func memAvailableIsReadInKiB() {
+        #expect(PackedWeights.availableBytes(meminfo: Self.meminfo, cgroupMax: nil, cgroupCurrent: nil) == 24195964 * 1024)
+        #expect(PackedWeights.availableBytes(meminfo: "MemTotal: 5 kB\n", cgroupMax: nil, cgroupCurrent: nil) == nil)
+    }
+
+    @Test func aCgroupLimitLowersIt() {
+        #expect(PackedWeights.availableBytes(meminfo: Self.meminfo, cgroupMax: "8589934592\n", cgroupCurrent: "1073741824\n")
+                == 7 << 30)
+        #expect(PackedWeights.availableBytes(meminfo: Self.meminfo, cgroupMax: "max\n", cgroupCurrent: "1073741824\n")
+                == 24195964 * 1024)
+        #expect(PackedWeights.availableBytes(meminfo: nil, cgroupMax: "4096\n", cgroupCurrent: "8192\n") == 0)
+    }
+
+    @Test func packingNeedsItsBytesAndTheReserve() {
+        #expect(PackedWeights.shouldPack(bytes: 1 << 30, available: (1 << 30) + PackedWeights.reserveBytes))
+        #expect(!PackedWeights.shouldPack(bytes: 1 << 30, available: (1 << 30) + PackedWeights.reserveBytes - 1))
+        #expect(PackedWeights.shouldPack(bytes: 1 << 40, available: nil))
+    }
 }
