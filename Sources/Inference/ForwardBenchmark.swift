@@ -100,6 +100,9 @@ public struct ForwardBenchmark: Sendable {
         /// The instruction set of the softmax, RMSNorm and SwiGLU rows: avx512, avx2 or portable
         /// (TOLERATOR_MAX_ISA caps it).
         public var rowKernels: String
+        /// Weight matrices packed at load for the f16 kernel (PackedWeights.swift), of those it may pack.
+        public var packedMatrices: Int
+        public var packableMatrices: Int
 
         /// Existing keys keep their names; the kernel and peak keys are the ones issue 18 names.
         enum CodingKeys: String, CodingKey {
@@ -122,6 +125,8 @@ public struct ForwardBenchmark: Sendable {
             case f32MedianCPUMs = "f32_median_cpu_ms"
             case nativeSpeedupCPU = "native_speedup_cpu"
             case rowKernels = "row_kernels"
+            case packedMatrices = "packed_matrices"
+            case packableMatrices = "packable_matrices"
         }
     }
 
@@ -189,7 +194,8 @@ public struct ForwardBenchmark: Sendable {
             fmaPeakShare: peak.measuredFMAGFLOPs > 0 ? achieved / peak.measuredFMAGFLOPs : 0,
             medianMs: median, gflops: achieved, compute: model.compute.path.rawValue, computeNote: model.compute.note,
             throughput: .current, f32MedianMs: f32Median, nativeSpeedup: f32Median.map { $0 / median },
-            f32MedianCPUMs: f32CPU, nativeSpeedupCPU: f32CPU.map { $0 / cpu }, rowKernels: Kernels.rowKernelISA)
+            f32MedianCPUMs: f32CPU, nativeSpeedupCPU: f32CPU.map { $0 / cpu }, rowKernels: Kernels.rowKernelISA,
+            packedMatrices: model.weights.packedMatrixCount, packableMatrices: model.weights.packCandidates.count)
     }
 
     private func widenMilliseconds(_ weights: TransformerWeights, tileElements: Int) -> Double {

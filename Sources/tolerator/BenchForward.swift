@@ -95,6 +95,9 @@ struct BenchForward: ParsableCommand {
         print("sgemm-only forward: \(f(report.sgemmMilliseconds)) ms → \(f(report.sgemmGFLOPs)) GFLOP/s")
         print("ratio (achieved / sgemm): \(f(report.ratio * 100)) %")
         print("kernel: OpenBLAS \(report.kernel) (\(report.kernelNote)); row kernels \(report.rowKernels)")
+        if report.compute == "native-fp16" {
+            print("weights packed at load: \(report.packedMatrices) of \(report.packableMatrices) matrices")
+        }
         print("physical f32 peak: \(report.peak.cores) core(s) × \(f(report.peak.clockGHz, 2)) GHz × "
               + "\(report.peak.flopsPerCycle) FLOP/cycle = \(f(report.peakGFLOPs)) GFLOP/s; forward reaches \(f(report.peakShare * 100)) %")
         if report.fmaPeakGFLOPs > 0 {
