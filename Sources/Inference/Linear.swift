@@ -63,7 +63,8 @@ final class LinearEngine {
         return (max(1, tileElements / width), width)
     }
 
-    /// Splits W's rows into one 16-aligned slice per worker and runs `body(worker, slice)` concurrently.
+    /// Splits W's rows into one `alignment`-aligned slice per worker (16 rows, or a packed matrix's
+    /// 32-row strips) and runs `body(worker, slice)` concurrently.
     func forEachSlice(rows n: Int, alignment: Int = 16, _ body: (Int, Range<Int>) -> Void) {
         let workers = max(1, min(threads, n / alignment))
         let per = ((n + workers - 1) / workers + alignment - 1) / alignment * alignment
