@@ -140,45 +140,10 @@ import ModelFiles
 }
 
 @Suite struct AttentionTests {
-    /// Blocked, head-parallel GQA attention equals the textbook formula, across a block boundary.
-    @Test func matchesNaiveSoftmaxAttention() {
-        let length = Attention.blockRows + 22, heads = 4, kvHeads = 2, headDim = 8
-        var generator = SplitMix64(seed: 3)
-        func random(_ count: Int) -> [Float] { (0..<count).map { _ in generator.nextSymmetric() * 2 } }
-        let q = random(length * heads * headDim), k = random(length * kvHeads * headDim), v = random(length * kvHeads * headDim)
-        var out = [Float](repeating: .nan, count: q.count)
-        let scores = UnsafeMutablePointer<Float>.allocate(capacity: Attention.scratchCount(length: length, workers: 2))
-        defer { scores.deallocate() }
-        out.withUnsafeMutableBufferPointer { o in
-            Attention(heads: heads, kvHeads: kvHeads, headDim: headDim, threads: 2, blasThreads: 1)
-                .run(q: q, k: k, v: v, length: length, scores: scores, into: o.baseAddress!)
-        }
-        var worst: Double = 0
-        for head in 0..<heads {
-            let kvHead = head / (heads / kvHeads)
-            for i in 0..<length {
-                let logits = (0..<length).map { j in
-                    (0..<headDim).reduce(0.0) { $0 + Double(q[(i * heads + head) * headDim + $1]) * Double(k[(j * kvHeads + kvHead) * headDim + $1]) }
-                        / Double(headDim).squareRoot()
-                }
-                let top = logits.max()!
-                let weights = logits.map { Foundation.exp($0 - top) }
-                let total = weights.reduce(0, +)
-                for t in 0..<headDim {
-                    let want = (0..<length).reduce(0.0) { $0 + weights[$1] / total * Double(v[($1 * kvHeads + kvHead) * headDim + t]) }
-                    worst = max(worst, abs(Double(out[(i * heads + head) * headDim + t]) - want))
-                }
-            }
-        }
-        #expect(worst < 1e-5)
-    }
-
-    /// A cached forward's shapes (fewer queries than keys), head sizes off 16, key counts off 16
-    /// and row counts off 8, GQA and not, against the formula in double.
-    @Test(arguments: [(5, 37, 2, 1, 64), (33, 200, 3, 3, 80), (8, 16, 1, 1, 16), (1, 1, 2, 2, 128), (17, 129, 4, 2, 24)])
-    func fewerQueriesThanKeysMatchTheFormula(shape: (Int, Int, Int, Int, Int)) {
-        let (queries, keys, heads, kvHeads, headDim) = shape
-        var generator = SplitMix64(seed: UInt64(queries * 7 + keys))
+    /// Largest |out − formula| (softmax(q·kᵀ/√d)·v in double, query head h on KV head
+    /// h / (heads / kvHeads)) over every output of one `run` on seeded random q, k, v.
+    func worstError(queries: Int, keys: Int, heads: Int, kvHeads: Int, headDim: Int, seed: UInt64) -> Double {
+        var generator = SplitMix64(seed: seed)
         func random(_ count: Int) -> [Float] { (0..<count).map { _ in generator.nextSymmetric() * 2 } }
         let q = random(queries * heads * headDim), k = random(keys * kvHeads * headDim), v = random(keys * kvHeads * headDim)
         var out = [Float](repeating: .nan, count: q.count)
@@ -205,6 +170,22 @@ import ModelFiles
                 }
             }
         }
+        return worst
+    }
+
+    /// Blocked, head-parallel GQA attention equals the textbook formula, across a block boundary.
+    @Test func matchesNaiveSoftmaxAttention() {
+        let length = Attention.blockRows + 22
+        #expect(worstError(queries: length, keys: length, heads: 4, kvHeads: 2, headDim: 8, seed: 3) < 1e-5)
+    }
+
+    /// A cached forward's shapes (fewer queries than keys), head sizes off 16, key counts off 16
+    /// and row counts off 8, GQA and not, against the formula in double.
+    @Test(arguments: [(5, 37, 2, 1, 64), (33, 200, 3, 3, 80), (8, 16, 1, 1, 16), (1, 1, 2, 2, 128), (17, 129, 4, 2, 24)])
+    func fewerQueriesThanKeysMatchTheFormula(shape: (Int, Int, Int, Int, Int)) {
+        let (queries, keys, heads, kvHeads, headDim) = shape
+        let worst = worstError(queries: queries, keys: keys, heads: heads, kvHeads: kvHeads, headDim: headDim,
+                               seed: UInt64(queries * 7 + keys))
         #expect(worst < 2e-5, "\(shape): \(worst)")
     }
 }
