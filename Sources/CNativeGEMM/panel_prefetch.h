@@ -16,6 +16,14 @@ typedef struct {
     int every_mask;  // one line per (every_mask + 1) steps of q, a power of two
 } prefetch_cursor;
 
+// The power of two `every_mask + 1` that spreads `lines` prefetches over `steps` kernel steps
+// (at least one per 64 steps, so over a long panel the next one still arrives early).
+static inline int spread_mask(long lines, long steps) {
+    int every = 1;
+    while (every * 2 * lines <= steps && every < 64) every *= 2;
+    return every - 1;
+}
+
 static inline void prefetch_step(prefetch_cursor *c) {
     if (c->rows_left <= 0) return;
     _mm_prefetch(c->row + 64L * c->line, _MM_HINT_T1);
@@ -31,19 +39,14 @@ static inline prefetch_cursor panel_cursor(const uint16_t *w, long ldw, int n, l
     long qc = pairs - q0 < kc ? pairs - q0 : kc;
     c.lines_per_row = (int)((qc * 4 + 63) / 64);
     c.rows_left = n - j0 < nr ? n - j0 : nr;
-    long lines = (long)c.lines_per_row * c.rows_left;
-    int every = 1;
-    while (every * 2 * lines <= steps && every < 64) every *= 2;
-    c.every_mask = every - 1;
+    c.every_mask = spread_mask((long)c.lines_per_row * c.rows_left, steps);
     return c;
 }
 
 // The cursor for `bytes` contiguous bytes from `start` (a pre-packed panel), over `steps` q steps.
 static inline prefetch_cursor contiguous_cursor(const void *start, long bytes, long steps) {
     prefetch_cursor c = { (const char *)start, 0, (int)((bytes + 63) / 64), 0, bytes > 0 ? 1 : 0, 0 };
-    int every = 1;
-    while (every * 2 * (long)c.lines_per_row <= steps && every < 64) every *= 2;
-    c.every_mask = every - 1;
+    c.every_mask = spread_mask(c.lines_per_row, steps);
     return c;
 }
 

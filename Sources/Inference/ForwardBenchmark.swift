@@ -201,8 +201,7 @@ public struct ForwardBenchmark: Sendable {
     private func widenMilliseconds(_ weights: TransformerWeights, tileElements: Int) -> Double {
         guard dtype != .f32 else { return 0 }
         let engine = LinearEngine(threads: threads, tileElements: tileElements)
-        var matrices = weights.layers.flatMap { [$0.query, $0.key, $0.value, $0.output, $0.gate, $0.up, $0.down] }
-        matrices.append(weights.head)
+        let matrices = weights.layers.flatMap(\.projections) + [weights.head]
         let start = DispatchTime.now().uptimeNanoseconds
         for matrix in matrices { engine.widenAll(matrix) }
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6

@@ -106,8 +106,7 @@ extension TransformerWeights {
     /// The matrices packedForF16 may pack: every projection, and the LM head unless it is the
     /// embedding (lookups read the embedding's rows).
     var packCandidates: [WeightMatrix] {
-        layers.flatMap { [$0.query, $0.key, $0.value, $0.output, $0.gate, $0.up, $0.down] }
-            + (head.base != embedding.base ? [head] : [])
+        layers.flatMap(\.projections) + (head.base != embedding.base ? [head] : [])
     }
 
     /// Every projection and the LM head packed where the f16 kernel takes them, when their
@@ -117,17 +116,7 @@ extension TransformerWeights {
         guard PackedWeights.shouldPack(bytes: bytes, available: availableBytes) else { return self }
         func pack(_ matrix: WeightMatrix) -> WeightMatrix { PackedWeights.pack(matrix, threads: threads) ?? matrix }
         var packed = self
-        packed.layers = layers.map { layer in
-            var layer = layer
-            layer.query = pack(layer.query)
-            layer.key = pack(layer.key)
-            layer.value = pack(layer.value)
-            layer.output = pack(layer.output)
-            layer.gate = pack(layer.gate)
-            layer.up = pack(layer.up)
-            layer.down = pack(layer.down)
-            return layer
-        }
+        packed.layers = layers.map { $0.mappingProjections(pack) }
         if head.base != embedding.base { packed.head = pack(head) }
         return packed
     }

@@ -17,6 +17,17 @@ struct LayerWeights: Sendable {
     var gate: WeightMatrix
     var up: WeightMatrix
     var down: WeightMatrix
+
+    /// The seven matrices the block multiplies by, in forward order.
+    var projections: [WeightMatrix] { [query, key, value, output, gate, up, down] }
+
+    /// This block with `transform` applied to each of its projections.
+    func mappingProjections(_ transform: (WeightMatrix) -> WeightMatrix) -> LayerWeights {
+        var layer = self
+        (layer.query, layer.key, layer.value) = (transform(query), transform(key), transform(value))
+        (layer.output, layer.gate, layer.up, layer.down) = (transform(output), transform(gate), transform(up), transform(down))
+        return layer
+    }
 }
 
 /// All weights of a model, by architectural role (names resolved through `WeightNames` only).
@@ -30,7 +41,7 @@ struct TransformerWeights: Sendable {
 
     /// Stored dtypes of the matrices the linear layers multiply (not the embedding lookup's).
     var matrixDTypes: Set<DType> {
-        Set(layers.flatMap { [$0.query, $0.key, $0.value, $0.output, $0.gate, $0.up, $0.down].map(\.dtype) } + [head.dtype])
+        Set((layers.flatMap(\.projections) + [head]).map(\.dtype))
     }
 
     /// Points into `checkpoint`'s mapping; call after `Checkpoint.validate` (shapes are trusted).
