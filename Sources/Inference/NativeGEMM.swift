@@ -53,16 +53,21 @@ final class NativeGEMMBuffers {
         case .f32: return false
         case .nativeBF16: return weight.dtype == .bf16
         case .nativeFP16:
-            guard weight.dtype == .bf16 || weight.dtype == .f16 else { return false }
             if let known = fitsF16[weight.base] { return known }
-            // Rows are scaled to |x| < 16 and lanes sum 64 products, so |w| must stay small
-            // for no f16 partial sum to overflow; checked once per matrix, over every value.
-            let largest = ngemm_max_abs_16(weight.base.assumingMemoryBound(to: UInt16.self), weight.elementCount,
-                                           weight.dtype == .bf16 ? 1 : 0)
-            let fits = largest <= ngemm_f16_safe_weight_max()
+            let fits = Self.f16KernelTakes(weight)
             fitsF16[weight.base] = fits
             return fits
         }
+    }
+
+    /// Whether the f16 kernel may multiply `weight`: 16-bit, and every |w| within its limit (rows
+    /// are scaled to |x| < 16 and lanes sum 64 products, so |w| must stay small for no f16 partial
+    /// sum to overflow). Reads every value: callers keep the answer. Needs AVX512_FP16.
+    static func f16KernelTakes(_ weight: WeightMatrix) -> Bool {
+        guard weight.dtype == .bf16 || weight.dtype == .f16 else { return false }
+        let largest = ngemm_max_abs_16(weight.base.assumingMemoryBound(to: UInt16.self), weight.elementCount,
+                                       weight.dtype == .bf16 ? 1 : 0)
+        return largest <= ngemm_f16_safe_weight_max()
     }
 }
 

@@ -29,14 +29,13 @@ enum PackedWeights {
     static let chunkBytes = 8 << 20
 
     /// `matrix` packed for `ngemm_f16_gemm_packed`, or nil where the f16 kernel does not take it
-    /// (not 16-bit, or a |w| above its limit: the per-call test in NativeGEMMBuffers.handles).
+    /// (NativeGEMMBuffers.f16KernelTakes: not 16-bit, or a |w| above its limit).
     /// Call only where the CPU has AVX512_FP16 (ComputeChoice chose native-fp16).
     static func pack(_ matrix: WeightMatrix, threads: Int) -> WeightMatrix? {
-        guard matrix.layout == .rows, matrix.dtype == .bf16 || matrix.dtype == .f16, matrix.rows > 0, matrix.columns > 0
+        guard matrix.layout == .rows, matrix.rows > 0, matrix.columns > 0, NativeGEMMBuffers.f16KernelTakes(matrix)
         else { return nil }
         let source = matrix.base.assumingMemoryBound(to: UInt16.self)
         let isBF16: Int32 = matrix.dtype == .bf16 ? 1 : 0
-        guard ngemm_max_abs_16(source, matrix.elementCount, isBF16) <= ngemm_f16_safe_weight_max() else { return nil }
         let storage = PackedPanels(count: ngemm_f16_packed_words(Int32(matrix.rows), Int32(matrix.columns)))
         let (rows, columns) = (matrix.rows, matrix.columns)
         let pairs = (columns + 1) / 2
