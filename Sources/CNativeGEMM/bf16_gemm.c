@@ -50,8 +50,9 @@ static inline uint32_t weight_pair(const uint16_t *row, int k, long e) {
 }
 
 // panel[(q - q0) * NR + j] = pair q of weight row j (zero for rows ≥ n): the layout in which one
-// 64-byte load gives 16 columns' pairs for the same q.
-BF16_TARGET
+// 64-byte load gives 16 columns' pairs for the same q. Only AVX512F: the f32 kernel
+// (f32_gemm.c) reads these panels too, on CPUs without AVX512_BF16.
+__attribute__((target("avx512f")))
 static void pack_panel(const uint16_t *w, long ldw, int n, int k, int q0, int qc, uint32_t *panel) {
     int q = 0;
     if (n == NR && (k % 2) == 0) {
@@ -125,9 +126,21 @@ void ngemm_bf16_gemm(const uint32_t *xb, int m, int k, const uint16_t *w, long l
     }
 }
 
+__attribute__((target("avx512f")))
+void ngemm_bf16_pack_weights(const uint16_t *w, long ldw, int n, int k, uint32_t *packed) {
+    long pairs = (k + 1) / 2;
+    for (int j0 = 0; j0 < n; j0 += NR) {
+        int nc = n - j0 < NR ? n - j0 : NR;
+        pack_panel(w + (long)j0 * ldw, ldw, nc, k, 0, (int)pairs, packed + (long)j0 * pairs);
+    }
+}
+
 #else
 
 size_t ngemm_bf16_panel_words(void) { return 0; }
+void ngemm_bf16_pack_weights(const uint16_t *w, long ldw, int n, int k, uint32_t *packed) {
+    (void)w; (void)ldw; (void)n; (void)k; (void)packed;
+}
 void ngemm_bf16_pack_rows(const float *x, int m, int k, long ldx, uint32_t *out) {
     (void)x; (void)m; (void)k; (void)ldx; (void)out;
 }

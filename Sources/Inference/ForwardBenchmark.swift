@@ -100,9 +100,12 @@ public struct ForwardBenchmark: Sendable {
         /// The instruction set of the softmax, RMSNorm and SwiGLU rows: avx512, avx2 or portable
         /// (TOLERATOR_MAX_ISA caps it).
         public var rowKernels: String
-        /// Weight matrices packed at load for the f16 kernel (PackedWeights.swift), of those it may pack.
+        /// Weight matrices packed at load (PackedWeights.swift), of those that may be: f16 panels on
+        /// native-fp16, bf16 panels for the f32 kernel on the f32 path of an AVX-512 CPU.
         public var packedMatrices: Int
         public var packableMatrices: Int
+        /// The same count for the f32 path timed beside a native one.
+        public var f32PackedMatrices: Int?
 
         /// Existing keys keep their names; the kernel and peak keys are the ones issue 18 names.
         enum CodingKeys: String, CodingKey {
@@ -127,6 +130,7 @@ public struct ForwardBenchmark: Sendable {
             case rowKernels = "row_kernels"
             case packedMatrices = "packed_matrices"
             case packableMatrices = "packable_matrices"
+            case f32PackedMatrices = "f32_packed_matrices"
         }
     }
 
@@ -195,7 +199,8 @@ public struct ForwardBenchmark: Sendable {
             medianMs: median, gflops: achieved, compute: model.compute.path.rawValue, computeNote: model.compute.note,
             throughput: .current, f32MedianMs: f32Median, nativeSpeedup: f32Median.map { $0 / median },
             f32MedianCPUMs: f32CPU, nativeSpeedupCPU: f32CPU.map { $0 / cpu }, rowKernels: Kernels.rowKernelISA,
-            packedMatrices: model.weights.packedMatrixCount, packableMatrices: model.weights.packCandidates.count)
+            packedMatrices: model.weights.packedMatrixCount, packableMatrices: model.weights.packCandidates.count,
+            f32PackedMatrices: reference?.weights.packedMatrixCount)
     }
 
     private func widenMilliseconds(_ weights: TransformerWeights, tileElements: Int) -> Double {

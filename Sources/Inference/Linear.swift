@@ -8,7 +8,9 @@ import Foundation
 /// at most `maxTileColumns` wide) at a time into its own float32 buffer and multiplies it while
 /// the tile is still in cache, so widening is interleaved with compute on every core, memory
 /// beyond the mapping is one tile per worker, and the machine runs exactly `threads` threads with
-/// one hand-off per matrix (no OpenBLAS pool spinning beside our own workers).
+/// one hand-off per matrix (no OpenBLAS pool spinning beside our own workers). bf16 weights packed
+/// at load for the f32 kernel (`.bf16Panels`, AVX-512 CPUs) skip widening and OpenBLAS
+/// (PackedF32GEMM.swift).
 /// `.blas` (kept for comparison in `bench forward`) widens a tile with all workers, then calls
 /// OpenBLAS with `threads` threads per tile. With a native `compute`, 16-bit weights skip
 /// widening and multiply in 16 bits (NativeGEMM.swift); other dtypes stay on sgemm.
@@ -23,6 +25,7 @@ final class LinearEngine {
     let compute: ComputePath
     private let tiles: [UnsafeMutablePointer<Float>]
     private let native: NativeGEMMBuffers?
+    private let rowGroups = RowGroupBuffer()
 
     /// 1 Mi floats (4 MiB) per worker: two tiles fit the 32 MiB L3 with room to spare.
     static let defaultTileElements = 1 << 20
@@ -76,6 +79,11 @@ final class LinearEngine {
 
     private func multiplyOnWorkers(_ x: UnsafePointer<Float>, rows m: Int, ldx: Int, weight: WeightMatrix,
                                    into y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool) {
+        if weight.layout == .bf16Panels {
+            multiplyPackedF32(x, rows: m, ldx: ldx, weight: weight, into: y, ldy: ldy, accumulate: accumulate,
+                              buffer: rowGroups)
+            return
+        }
         if let native, native.handles(weight) {
             multiplyNative(x, rows: m, ldx: ldx, weight: weight, into: y, ldy: ldy, accumulate: accumulate, buffers: native)
             return

@@ -49,6 +49,7 @@ final class NativeGEMMBuffers {
     /// Whether this path multiplies `weight` (else it goes through f32 widening and sgemm).
     func handles(_ weight: WeightMatrix) -> Bool {
         if weight.layout == .f16Panels { return path == .nativeFP16 }
+        if weight.layout == .bf16Panels { return false }
         switch path {
         case .f32: return false
         case .nativeBF16: return weight.dtype == .bf16

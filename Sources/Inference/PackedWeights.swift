@@ -2,7 +2,7 @@ import CNativeGEMM
 import Foundation
 import ModelFiles
 
-/// The words of one matrix packed for the f16 GEMM, 64-byte aligned.
+/// The words of one packed matrix, 64-byte aligned.
 final class PackedPanels {
     let words: UnsafeMutablePointer<UInt32>
 
@@ -14,10 +14,13 @@ final class PackedPanels {
     deinit { words.deallocate() }
 }
 
-/// Weights packed once at load for the native-fp16 path. The per-call packing (bf16 → f16 and a
-/// 32-row transpose per panel) is paid again by every GEMM whatever its row count, so a cached
-/// decode step's 32 rows spent about a quarter of the kernel's time on it. Packed matrices hold
-/// the same values in the same order: results are bit-for-bit those of the per-call path.
+/// Weights packed once at load. On the native-fp16 path (`.f16Panels`): the per-call packing
+/// (bf16 → f16 and a 32-row transpose per panel) is paid again by every GEMM whatever its row
+/// count, so a cached decode step's 32 rows spent about a quarter of the kernel's time on it; the
+/// packed matrices hold the same values in the same order, so results are bit-for-bit those of
+/// the per-call path. On the f32 path of an AVX-512 CPU (`.bf16Panels`, bf16 matrices): the f32
+/// kernel widens in registers, where widening a tile and letting OpenBLAS pack it cost every GEMM
+/// a pass over its weights.
 ///
 /// Memory: a checkpoint matrix is packed into new memory and its mapped pages are then released
 /// (they fault back from the file if anything reads them), so a loaded model holds about one copy;
@@ -28,12 +31,22 @@ enum PackedWeights {
     /// Source bytes packed between page releases.
     static let chunkBytes = 8 << 20
 
-    /// `matrix` packed for `ngemm_f16_gemm_packed`, or nil where the f16 kernel does not take it
-    /// (NativeGEMMBuffers.f16KernelTakes: not 16-bit, or a |w| above its limit).
-    /// Call only where the CPU has AVX512_FP16 (ComputeChoice chose native-fp16).
-    static func pack(_ matrix: WeightMatrix, threads: Int) -> WeightMatrix? {
-        guard matrix.layout == .rows, matrix.rows > 0, matrix.columns > 0, NativeGEMMBuffers.f16KernelTakes(matrix)
-        else { return nil }
+    /// Whether `matrix` can be packed into `layout`: `.f16Panels` where the f16 kernel takes it
+    /// (NativeGEMMBuffers.f16KernelTakes: 16-bit, every |w| within its limit; call only where the
+    /// CPU has AVX512_FP16), `.bf16Panels` for bf16 (call only where it has AVX512F).
+    static func accepts(_ matrix: WeightMatrix, into layout: WeightLayout) -> Bool {
+        guard matrix.layout == .rows, matrix.rows > 0, matrix.columns > 0 else { return false }
+        switch layout {
+        case .rows: return false
+        case .f16Panels: return NativeGEMMBuffers.f16KernelTakes(matrix)
+        case .bf16Panels: return matrix.dtype == .bf16
+        }
+    }
+
+    /// `matrix` packed into `layout` (`ngemm_f16_pack_weights` or `ngemm_bf16_pack_weights`),
+    /// or nil where `accepts` says no.
+    static func pack(_ matrix: WeightMatrix, into layout: WeightLayout, threads: Int) -> WeightMatrix? {
+        guard accepts(matrix, into: layout) else { return nil }
         let source = matrix.base.assumingMemoryBound(to: UInt16.self)
         let isBF16: Int32 = matrix.dtype == .bf16 ? 1 : 0
         let storage = PackedPanels(count: ngemm_f16_packed_words(Int32(matrix.rows), Int32(matrix.columns)))
@@ -50,8 +63,13 @@ enum PackedWeights {
             Parallel.ranges(chunkEnd - chunk, workers: threads) { range in
                 let first = (chunk + range.lowerBound) * stripRows
                 let count = min((chunk + range.upperBound) * stripRows, rows) - first
-                ngemm_f16_pack_weights(source + first * columns, isBF16, columns, Int32(count), Int32(columns),
-                                       storage.words + first * pairs)
+                if layout == .f16Panels {
+                    ngemm_f16_pack_weights(source + first * columns, isBF16, columns, Int32(count), Int32(columns),
+                                           storage.words + first * pairs)
+                } else {
+                    ngemm_bf16_pack_weights(source + first * columns, columns, Int32(count), Int32(columns),
+                                            storage.words + first * pairs)
+                }
             }
             let firstRow = chunk * stripRows, endRow = min(chunkEnd * stripRows, rows)
             file?.releasePages(of: UnsafeRawBufferPointer(start: matrix.base + firstRow * columns * 2,
@@ -60,7 +78,7 @@ enum PackedWeights {
         // Pages that straddled two chunks.
         file?.releasePages(of: UnsafeRawBufferPointer(start: matrix.base, count: matrix.byteCount))
         return WeightMatrix(base: storage.words, dtype: matrix.dtype, rows: rows, columns: columns, owner: storage,
-                            layout: .f16Panels)
+                            layout: layout)
     }
 }
 
@@ -102,18 +120,22 @@ extension PackedWeights {
 }
 
 extension TransformerWeights {
-    /// The matrices packedForF16 may pack: every projection, and the LM head unless it is the
+    /// The matrices `packed(into:)` may pack: every projection, and the LM head unless it is the
     /// embedding (lookups read the embedding's rows).
     var packCandidates: [WeightMatrix] {
         layers.flatMap(\.projections) + (head.base != embedding.base ? [head] : [])
     }
 
-    /// Every projection and the LM head packed where the f16 kernel takes them, when their
+    /// Every projection and the LM head packed into `layout` where it takes them, when their
     /// copies fit `availableBytes` (PackedWeights.shouldPack); else self, unchanged.
-    func packedForF16(threads: Int, availableBytes: Int? = PackedWeights.availableBytes()) -> TransformerWeights {
-        let bytes = packCandidates.filter { $0.dtype == .bf16 || $0.dtype == .f16 }.reduce(0) { $0 + $1.byteCount }
-        guard PackedWeights.shouldPack(bytes: bytes, available: availableBytes) else { return self }
-        func pack(_ matrix: WeightMatrix) -> WeightMatrix { PackedWeights.pack(matrix, threads: threads) ?? matrix }
+    func packed(into layout: WeightLayout, threads: Int,
+                availableBytes: Int? = PackedWeights.availableBytes()) -> TransformerWeights {
+        let dtypes: Set<DType> = layout == .bf16Panels ? [.bf16] : [.bf16, .f16]
+        let bytes = packCandidates.filter { dtypes.contains($0.dtype) }.reduce(0) { $0 + $1.byteCount }
+        guard layout.isPacked, PackedWeights.shouldPack(bytes: bytes, available: availableBytes) else { return self }
+        func pack(_ matrix: WeightMatrix) -> WeightMatrix {
+            PackedWeights.pack(matrix, into: layout, threads: threads) ?? matrix
+        }
         var packed = self
         packed.layers = layers.map { $0.mappingProjections(pack) }
         if head.base != embedding.base { packed.head = pack(head) }
@@ -121,5 +143,5 @@ extension TransformerWeights {
     }
 
     /// Matrices in the packed layout (reports and tests).
-    var packedMatrixCount: Int { packCandidates.filter { $0.layout == .f16Panels }.count }
+    var packedMatrixCount: Int { packCandidates.filter(\.layout.isPacked).count }
 }

@@ -62,10 +62,22 @@ public final class TransformerModel: LogitsModel, @unchecked Sendable {
                 ? ComputeChoice.resolve(request, features: .current, weightDTypes: weights.matrixDTypes) { .current }
                 : ComputeChoice(path: .f32, note: "gemm mode blas computes in f32")
         }
-        // The f16 kernel's panels once, not per GEMM (PackedWeights.swift); `packWeights: false`
-        // keeps the per-call packing, for tests that compare the two.
-        self.weights = compute.path == .nativeFP16 && packWeights ? weights.packedForF16(threads: threads) : weights
+        // Panels once, not per GEMM (PackedWeights.swift); `packWeights: false` keeps the per-call
+        // packing (and OpenBLAS on the f32 path), for tests that compare the two.
+        let layout = packWeights && mode == .workers ? Self.packedLayout(for: compute.path) : .rows
+        self.weights = weights.packed(into: layout, threads: threads)
         engine = LinearEngine(threads: threads, tileElements: tileElements, mode: mode, compute: compute.path)
+    }
+
+    /// The layout a model on `path` packs its weights into at load: the f16 kernel's panels, or on
+    /// the f32 path of an AVX-512 CPU (not capped by TOLERATOR_MAX_ISA) the f32 kernel's bf16
+    /// panels. The bf16-dot path packs per call.
+    static func packedLayout(for path: ComputePath) -> WeightLayout {
+        switch path {
+        case .nativeFP16: .f16Panels
+        case .f32: PackedF32GEMM.available ? .bf16Panels : .rows
+        case .nativeBF16: .rows
+        }
     }
 
     /// Aligned logits rows: row k predicts `positions[k]`. For the Dream family (logit shift)

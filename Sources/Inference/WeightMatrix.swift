@@ -8,13 +8,20 @@ enum WeightLayout: Sendable, Equatable {
     /// The f16 GEMM's panels, packed once at load (`ngemm_f16_pack_weights`); `dtype` stays the
     /// stored one. Only the native-fp16 path reads these.
     case f16Panels
+    /// bf16 weights as stored, in the same panel order (`ngemm_bf16_pack_weights`), for the f32
+    /// kernel on AVX-512 CPUs (`ngemm_f32_gemm_packed`). Only the f32 path reads these.
+    case bf16Panels
+
+    /// Whether the matrix is in one of the packed layouts.
+    var isPacked: Bool { self != .rows }
 }
 
 /// A row-major `rows × columns` weight matrix kept in its stored dtype.
 ///
 /// Checkpoint matrices point into the read-only mapping (nothing is copied or widened at load);
-/// benchmark matrices own their bytes. `owner` keeps either alive. On the native-fp16 path a
-/// model repacks its matrices once (PackedWeights.swift), and then `layout` says so.
+/// benchmark matrices own their bytes. `owner` keeps either alive. On the native-fp16 path, and
+/// on the f32 path of an AVX-512 CPU, a model repacks its matrices once (PackedWeights.swift),
+/// and then `layout` says so.
 struct WeightMatrix: @unchecked Sendable {
     // @unchecked: the bytes are never written after construction.
     let base: UnsafeRawPointer

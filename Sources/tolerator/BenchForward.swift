@@ -95,8 +95,15 @@ struct BenchForward: ParsableCommand {
         print("sgemm-only forward: \(f(report.sgemmMilliseconds)) ms → \(f(report.sgemmGFLOPs)) GFLOP/s")
         print("ratio (achieved / sgemm): \(f(report.ratio * 100)) %")
         print("kernel: OpenBLAS \(report.kernel) (\(report.kernelNote)); row kernels \(report.rowKernels)")
-        if report.compute == "native-fp16" {
+        // f32 GEMMs on bf16 panels packed at load use the own AVX-512 kernel, the rest OpenBLAS.
+        let f32Packed = report.compute == "f32" ? report.packedMatrices : report.f32PackedMatrices
+        if report.compute != "f32" {
             print("weights packed at load: \(report.packedMatrices) of \(report.packableMatrices) matrices")
+        }
+        if let f32Packed {
+            print("f32 path: " + (f32Packed > 0
+                ? "own AVX-512 kernel on \(f32Packed) of \(report.packableMatrices) matrices (bf16 packed at load); OpenBLAS for attention and any other weight"
+                : "16-bit weights widened tile by tile for OpenBLAS sgemm"))
         }
         print("physical f32 peak: \(report.peak.cores) core(s) × \(f(report.peak.clockGHz, 2)) GHz × "
               + "\(report.peak.flopsPerCycle) FLOP/cycle = \(f(report.peakGFLOPs)) GFLOP/s; forward reaches \(f(report.peakShare * 100)) %")

@@ -16,7 +16,7 @@ import Testing
         let weight = WeightMatrix.owned(rows: n, columns: k, dtype: dtype) { buffer in
             for index in buffer.indices { buffer[index] = generator.nextSymmetric() * 4 }
         }
-        let packed = try #require(PackedWeights.pack(weight, threads: 2))
+        let packed = try #require(PackedWeights.pack(weight, into: .f16Panels, threads: 2))
         #expect(packed.layout == .f16Panels && packed.rows == n && packed.columns == k && packed.dtype == dtype)
         let x = (0..<(m * k)).map { _ in generator.nextSymmetric() * 9 }
         let engine = LinearEngine(threads: 2, compute: .nativeFP16)
@@ -42,11 +42,11 @@ import Testing
             for index in buffer.indices { buffer[index] = index == 77 ? 33 : 0.5 }
         }
         let f32 = WeightMatrix.owned(rows: 40, columns: 64, dtype: .f32) { $0.initialize(repeating: 1) }
-        #expect(PackedWeights.pack(large, threads: 2) == nil)
-        #expect(PackedWeights.pack(f32, threads: 2) == nil)
+        #expect(PackedWeights.pack(large, into: .f16Panels, threads: 2) == nil)
+        #expect(PackedWeights.pack(f32, into: .f16Panels, threads: 2) == nil)
         let buffers = NativeGEMMBuffers(path: .nativeBF16, workers: 1)
         let small = WeightMatrix.owned(rows: 32, columns: 64, dtype: .bf16) { $0.initialize(repeating: 0.5) }
-        #expect(!buffers.handles(PackedWeights.pack(small, threads: 1)!), "only the f16 kernel reads panels")
+        #expect(!buffers.handles(PackedWeights.pack(small, into: .f16Panels, threads: 1)!), "only the f16 kernel reads panels")
     }
 
     /// Whole models from the parity fixtures (bf16 LLaDA, f16 Dream with biases and the logit
@@ -91,10 +91,10 @@ import Testing
         let checkpoint = try folder.openCheckpoint()
         let weights = try TransformerWeights(checkpoint: checkpoint, config: folder.config)
         let bytes = weights.packCandidates.reduce(0) { $0 + $1.byteCount }
-        #expect(weights.packedForF16(threads: 2, availableBytes: bytes + PackedWeights.reserveBytes - 1).packedMatrixCount == 0)
-        #expect(weights.packedForF16(threads: 2, availableBytes: bytes + PackedWeights.reserveBytes).packedMatrixCount
+        #expect(weights.packed(into: .f16Panels, threads: 2, availableBytes: bytes + PackedWeights.reserveBytes - 1).packedMatrixCount == 0)
+        #expect(weights.packed(into: .f16Panels, threads: 2, availableBytes: bytes + PackedWeights.reserveBytes).packedMatrixCount
                 == weights.packCandidates.count)
-        #expect(weights.packedForF16(threads: 2, availableBytes: nil).packedMatrixCount == weights.packCandidates.count)
+        #expect(weights.packed(into: .f16Panels, threads: 2, availableBytes: nil).packedMatrixCount == weights.packCandidates.count)
     }
 }
 

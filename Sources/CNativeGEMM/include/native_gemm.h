@@ -65,4 +65,30 @@ void ngemm_f16_pack_weights(const uint16_t *w, int w_is_bf16, long ldw, int n, i
 void ngemm_f16_gemm_packed(const uint32_t *xh, const float *unscale, int m, int k, const uint32_t *packed, int n,
                            float *y, long ldy, int accumulate);
 
+/// bf16 weights packed once in the bf16 kernel's panel layout, with no conversion: strips of 32
+/// rows one after another, (k+1)/2 pair-words × 32 rows each, q-major; rows past n are zero.
+/// Same word count and strip offsets as ngemm_f16_pack_weights. Needs AVX512F only.
+void ngemm_bf16_pack_weights(const uint16_t *w, long ldw, int n, int k, uint32_t *packed);
+
+/// f32 GEMM for bf16 weights on AVX512F (no 16-bit units needed): `y (+)= x · Wᵀ` with f32
+/// products and f32 sums, the weights widened in registers from ngemm_bf16_pack_weights's panels.
+
+/// Rows per group in ngemm_f32_pack_rows's layout: callers that pack rows in parallel split at
+/// multiples of it.
+int ngemm_f32_row_group(void);
+
+/// Floats that ngemm_f32_pack_rows writes for m rows of k.
+size_t ngemm_f32_rows_floats(int m, int k);
+
+/// m rows of k floats (row stride `ldx`) in groups of ngemm_f32_row_group() rows: for each
+/// element pair q, the group's (x[2q], x[2q+1]) side by side; an odd k gets a zero partner.
+/// Group g starts at `out + g · group · (k+1)/2 · 2`.
+void ngemm_f32_pack_rows(const float *x, int m, int k, long ldx, float *out);
+
+/// `y[i][j] (+)= Σ_k x[i][k] · w[j][k]` for i < m, j < n: `xp` from ngemm_f32_pack_rows for
+/// m × k, `packed` at the strip of the first of the n rows (a multiple of 32 from the matrix's
+/// start), `y` with row stride `ldy`.
+void ngemm_f32_gemm_packed(const float *xp, int m, int k, const uint32_t *packed, int n, float *y, long ldy,
+                           int accumulate);
+
 #endif
