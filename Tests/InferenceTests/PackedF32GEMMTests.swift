@@ -72,18 +72,11 @@ import Testing
     /// packs every projection and its head; the f16 Dream packs nothing and is unchanged.
     @Test(arguments: ["llada-bf16", "dream-f16"])
     func packedF32ModelMatchesOpenBLAS(directory: String) throws {
-        let folder = try ModelFolder(directory: ParityManifest.root.appendingPathComponent(directory))
-        let packed = try TransformerModel(folder: folder, threads: 2, forcing: .f32)
-        let openBLAS = try TransformerModel(folder: folder, threads: 2, forcing: .f32, packWeights: false)
-        let layers = packed.weights.layers.count
-        let bf16 = packed.weights.head.dtype == .bf16
-        let untiedHead = packed.weights.head.base != packed.weights.embedding.base
-        #expect(packed.weights.packedMatrixCount == (bf16 ? 7 * layers + (untiedHead ? 1 : 0) : 0))
-        #expect(openBLAS.weights.packedMatrixCount == 0)
-        let tokens = try #require(ParityManifest.load().models.first { $0.directory == directory }).cases[0].ids
-        let positions = Array(tokens.indices)
-        let a = try packed.logits(tokens: tokens, positions: positions).values
-        let b = try openBLAS.logits(tokens: tokens, positions: positions).values
+        let pair = try PackedFixturePair(fixture: directory, path: .f32)
+        let bf16 = pair.packed.weights.head.dtype == .bf16
+        #expect(pair.packed.weights.packedMatrixCount == (bf16 ? pair.packableCount : 0))
+        #expect(pair.perCall.weights.packedMatrixCount == 0)
+        let (a, b) = (pair.packedLogits, pair.perCallLogits)
         let finite = a.allSatisfy { $0.isFinite }
         #expect(finite && a.count == b.count)
         let worst = zip(a, b).map { abs($0 - $1) }.max() ?? .infinity

@@ -54,20 +54,14 @@ import Testing
     /// the (untied) head packed, and the checkpoint's released pages read back intact.
     @Test(arguments: ["llada-bf16", "dream-f16"])
     func packedModelsGiveTheSameLogits(directory: String) throws {
-        let folder = try ModelFolder(directory: ParityManifest.root.appendingPathComponent(directory))
-        let packed = try TransformerModel(folder: folder, threads: 2, forcing: .nativeFP16)
-        let perCall = try TransformerModel(folder: folder, threads: 2, forcing: .nativeFP16, packWeights: false)
-        let layers = packed.weights.layers.count
-        #expect(packed.weights.packedMatrixCount == 7 * layers + (packed.weights.head.base == packed.weights.embedding.base ? 0 : 1))
-        #expect(perCall.weights.packedMatrixCount == 0)
-        let tokens = try #require(ParityManifest.load().models.first { $0.directory == directory }).cases[0].ids
-        let positions = Array(tokens.indices)
-        let a = try packed.logits(tokens: tokens, positions: positions).values
-        let b = try perCall.logits(tokens: tokens, positions: positions).values
-        #expect(bits(a) == bits(b))
+        let pair = try PackedFixturePair(fixture: directory, path: .nativeFP16)
+        #expect(pair.packed.weights.packedMatrixCount == pair.packableCount)
+        #expect(pair.perCall.weights.packedMatrixCount == 0)
+        let a = pair.packedLogits
+        #expect(bits(a) == bits(pair.perCallLogits))
         // The released mapping still reads the checkpoint's bytes: the f32 path over it agrees.
-        let f32 = try TransformerModel(folder: folder, threads: 2, forcing: .f32)
-        let reference = try f32.logits(tokens: tokens, positions: positions).values
+        let f32 = try TransformerModel(folder: pair.folder, threads: 2, forcing: .f32)
+        let reference = try f32.logits(tokens: pair.tokens, positions: Array(pair.tokens.indices)).values
         let worst = zip(a, reference).map { abs($0 - $1) }.max() ?? 0
         let scale = reference.map(abs).max() ?? 1
         #expect(worst <= 0.01 * scale, "native vs f32 within the f16 rounding: \(worst) of \(scale)")
@@ -119,5 +113,32 @@ import Testing
         #expect(PackedWeights.shouldPack(bytes: 1 << 30, available: (1 << 30) + PackedWeights.reserveBytes))
         #expect(!PackedWeights.shouldPack(bytes: 1 << 30, available: (1 << 30) + PackedWeights.reserveBytes - 1))
         #expect(PackedWeights.shouldPack(bytes: 1 << 40, available: nil))
+    }
+}
+
+/// A parity fixture's model on one compute path twice, packed at load and not (`packWeights:
+/// false`: per-call packing, or OpenBLAS on the f32 path), with both models' logits at every
+/// position of the fixture's first case.
+struct PackedFixturePair {
+    let folder: ModelFolder
+    let packed: TransformerModel
+    let perCall: TransformerModel
+    let tokens: [Int]
+    let packedLogits: [Float]
+    let perCallLogits: [Float]
+
+    init(fixture directory: String, path: ComputePath) throws {
+        folder = try ModelFolder(directory: ParityManifest.root.appendingPathComponent(directory))
+        packed = try TransformerModel(folder: folder, threads: 2, forcing: path)
+        perCall = try TransformerModel(folder: folder, threads: 2, forcing: path, packWeights: false)
+        tokens = try #require(ParityManifest.load().models.first { $0.directory == directory }).cases[0].ids
+        let positions = Array(tokens.indices)
+        packedLogits = try packed.logits(tokens: tokens, positions: positions).values
+        perCallLogits = try perCall.logits(tokens: tokens, positions: positions).values
+    }
+
+    /// Matrices a model may pack: 7 projections per layer, and the head unless tied to the embedding.
+    var packableCount: Int {
+        7 * packed.weights.layers.count + (packed.weights.head.base == packed.weights.embedding.base ? 0 : 1)
     }
 }
