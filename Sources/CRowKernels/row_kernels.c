@@ -238,9 +238,19 @@ int rk_level(void) {
     return level;
 }
 
+int rk_allowed_level(void) {
+    static int allowed = -1;
+    int level = __atomic_load_n(&allowed, __ATOMIC_RELAXED);
+    if (level < 0) {
+        level = resolve_level();
+        __atomic_store_n(&allowed, level, __ATOMIC_RELAXED);
+    }
+    return level;
+}
+
 int rk_force_level(int level) {
     int previous = rk_level();
-    int best = resolve_level();
+    int best = rk_allowed_level();
     __atomic_store_n(&cached_level, level < best ? level : best, __ATOMIC_RELAXED);
     return previous;
 }

@@ -25,7 +25,8 @@ final class LinearEngine {
     let compute: ComputePath
     private let tiles: [UnsafeMutablePointer<Float>]
     private let native: NativeGEMMBuffers?
-    private let rowGroups = RowGroupBuffer()
+    /// Activation rows regrouped for the f32 kernel (PackedF32GEMM.swift).
+    private let rowGroups = ScratchBuffer<Float>(capacity: 1 << 16)
 
     /// 1 Mi floats (4 MiB) per worker: two tiles fit the 32 MiB L3 with room to spare.
     static let defaultTileElements = 1 << 20

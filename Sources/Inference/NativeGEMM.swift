@@ -6,10 +6,10 @@ import Foundation
 /// buffer as it goes, so nothing is copied at load), f32 accumulation. Used under the model's lock.
 final class NativeGEMMBuffers {
     let path: ComputePath
-    private(set) var packedRows: UnsafeMutablePointer<UInt32>
-    private(set) var unscale: UnsafeMutablePointer<Float>
-    private var rowCapacity: Int
-    private var wordCapacity: Int
+    private let rowWords = ScratchBuffer<UInt32>(capacity: 1 << 16)
+    private let rowFactors = ScratchBuffer<Float>(capacity: 1 << 10)
+    var packedRows: UnsafeMutablePointer<UInt32> { rowWords.pointer }
+    var unscale: UnsafeMutablePointer<Float> { rowFactors.pointer }
     let panels: [UnsafeMutablePointer<UInt32>]
     /// Whether a matrix's |w| fits the f16 kernel's partial sums, by base address (computed once).
     private var fitsF16: [UnsafeRawPointer: Bool] = [:]
@@ -17,33 +17,16 @@ final class NativeGEMMBuffers {
     init(path: ComputePath, workers: Int) {
         precondition(path != .f32)
         self.path = path
-        wordCapacity = 1 << 16
-        rowCapacity = 1 << 10
-        packedRows = .allocate(capacity: wordCapacity)
-        unscale = .allocate(capacity: rowCapacity)
         let words = path == .nativeFP16 ? ngemm_f16_panel_words() : ngemm_bf16_panel_words()
         panels = (0..<max(workers, 1)).map { _ in .allocate(capacity: words) }
     }
 
-    deinit {
-        packedRows.deallocate()
-        unscale.deallocate()
-        panels.forEach { $0.deallocate() }
-    }
+    deinit { panels.forEach { $0.deallocate() } }
 
     /// Room for `m` rows of `k` elements as 16-bit pairs (grows, never shrinks).
     func reserve(rows m: Int, columns k: Int) {
-        let needed = m * ((k + 1) / 2)
-        if needed > wordCapacity {
-            packedRows.deallocate()
-            wordCapacity = needed
-            packedRows = .allocate(capacity: needed)
-        }
-        if m > rowCapacity {
-            unscale.deallocate()
-            rowCapacity = m
-            unscale = .allocate(capacity: m)
-        }
+        rowWords.reserve(m * ((k + 1) / 2))
+        rowFactors.reserve(m)
     }
 
     /// Whether this path multiplies `weight` (else it goes through f32 widening and sgemm).

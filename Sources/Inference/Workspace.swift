@@ -42,3 +42,25 @@ struct ModelConfigShape {
     var kvWidth: Int
     var intermediate: Int
 }
+
+/// Grow-only scratch of `Element`s that a GEMM rewrites on every call (rows rounded or regrouped
+/// for a kernel). Used under the model's lock.
+final class ScratchBuffer<Element> {
+    private(set) var pointer: UnsafeMutablePointer<Element>
+    private var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 1)
+        pointer = .allocate(capacity: self.capacity)
+    }
+
+    deinit { pointer.deallocate() }
+
+    /// Room for `count` elements; the contents are not kept when it grows.
+    func reserve(_ count: Int) {
+        guard count > capacity else { return }
+        pointer.deallocate()
+        capacity = count
+        pointer = .allocate(capacity: count)
+    }
+}

@@ -11,6 +11,10 @@
 /// TOLERATOR_MAX_ISA=avx2|portable caps it (to measure an AVX2-only machine on a newer one).
 int rk_level(void);
 
+/// The best level this CPU and TOLERATOR_MAX_ISA allow, whatever rk_force_level set: other
+/// AVX-512 code (the f32 GEMM) follows the same cap.
+int rk_allowed_level(void);
+
 /// Tests: use the path `level` (at most what the CPU and TOLERATOR_MAX_ISA allow) from now on;
 /// returns the level in use before.
 int rk_force_level(int level);
