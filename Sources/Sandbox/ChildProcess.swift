@@ -52,7 +52,7 @@ struct ChildProcess {
         }
         for fd in childEnds where fd != devNull { close(fd) }
         guard pid > 0 else {
-            let stages = ["?", "pipe", "fork", "setsid", "fd setup", "setrlimit", "setuid", "chdir", "exec"]
+            let stages = ["?", "pipe", "clone", "setsid", "fd setup", "setrlimit", "setuid", "chdir", "exec"]
             throw SandboxError.spawnFailed(stage: stages[Int(stage) < stages.count ? Int(stage) : 0], errno: error)
         }
         for fd in parentEnds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }

@@ -12,9 +12,10 @@ typedef struct {
     long long open_files;
 } sbx_limits;
 
-/// fork + exec with everything the sandbox needs set up between the two, using only
-/// async-signal-safe calls in the child: a new session, parent-death SIGKILL, the given fds
-/// placed at 0..<fd_count (all others closed), rlimits, optional gid/uid switch (uid < 0: keep).
+/// Starts `path` with everything the sandbox needs set up before exec, in a child that shares
+/// our memory until it execs and runs no fork handlers (see spawn.c for why not fork()): a new
+/// session, the given fds placed at 0..<fd_count (all others closed), rlimits, optional
+/// gid/uid switch (uid < 0: keep), parent-death SIGKILL.
 /// Returns the child pid, or -1 with *error_out = errno and *stage_out naming the failed step.
 pid_t sbx_spawn(const char *path, char *const argv[], char *const envp[],
                 const int *fds, int fd_count, const char *cwd,
@@ -23,7 +24,8 @@ pid_t sbx_spawn(const char *path, char *const argv[], char *const envp[],
 
 
 
-/// As root: SIGKILL every process running as `uid` (fork, drop to uid, kill(-1)). 0 on success.
+/// As root: SIGKILL every process running as `uid` (a child drops to uid and calls kill(-1)).
+/// 0 on success.
 int sbx_kill_uid(int uid);
 
 /// pidfd_open(2), or -1 with errno (ENOSYS on old kernels).
