@@ -29,6 +29,8 @@ final class Session {
     let progress: ((DecodingProgress) -> Void)?
     /// Inspection hook for tests: sees each step's rows exactly as the sampler will.
     var rowsObserver: ((LogitRows) -> Void)?
+    /// The rows `forward` last returned, handed back to the model at the next forward.
+    private var lastRows: LogitRows?
 
     var canvas: [Int]
     var rng: Xoshiro256StarStar
@@ -66,6 +68,11 @@ final class Session {
         self.stepStart = clock.now
     }
 
+    /// The last rows go back too, so the next decode with this model starts on their memory.
+    deinit {
+        if let lastRows { model.recycle(lastRows) }
+    }
+
     var maskId: Int { request.maskId }
 
     /// Masked canvas positions in `range`, ascending.
@@ -97,6 +104,11 @@ final class Session {
         let sequencePositions = positions.map { $0 + offset }
         let plan = planner.plan(tokens: tokens, requested: sequencePositions,
                                 block: cacheBlock.map { ($0.lowerBound + offset)..<($0.upperBound + offset) })
+        // The previous step's rows are done with: their memory takes this step's logits.
+        if let previous = lastRows {
+            lastRows = nil
+            model.recycle(previous)
+        }
         let output = try model.forward(tokens: tokens, positions: sequencePositions, cache: kvCache, plan: plan)
         var rows = output.rows
         stepForward += clock.now - started
@@ -127,6 +139,7 @@ final class Session {
             }
         }
         rowsObserver?(rows)
+        lastRows = rows
         return rows
     }
 

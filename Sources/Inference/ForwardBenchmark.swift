@@ -160,12 +160,13 @@ public struct ForwardBenchmark: Sendable {
             weights: weights, threads: threads, tileElements: tileElements, mode: mode, compute: .f32)
         let models = [model] + (reference.map { [$0] } ?? [])
         var timings = [[Timing]](repeating: [], count: models.count)
-        for candidate in models { _ = try candidate.logits(tokens: tokens, positions: positions) }  // warm-up
+        for candidate in models { candidate.recycle(try candidate.logits(tokens: tokens, positions: positions)) }  // warm-up
         for _ in 0..<max(1, iterations) {
             for (index, candidate) in models.enumerated() {
                 var failure: Error?
                 timings[index].append(Self.measure {
-                    do { _ = try candidate.logits(tokens: tokens, positions: positions) } catch { failure = error }
+                    // Handed back as a decoding session does, so the next forward reuses the block.
+                    do { candidate.recycle(try candidate.logits(tokens: tokens, positions: positions)) } catch { failure = error }
                 })
                 if let failure { throw failure }
             }

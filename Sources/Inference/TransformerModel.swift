@@ -21,6 +21,8 @@ public final class TransformerModel: LogitsModel, @unchecked Sendable {
     private let checkpoint: Checkpoint?
     private let engine: LinearEngine
     let lock = NSLock()
+    /// Logits memory handed back by `recycle`, written by the next forward (under `lock`).
+    private var spareLogits = SpareLogits()
     private var workspace: Workspace?
     private var rotary: RotaryTable?
 
@@ -255,11 +257,24 @@ public final class TransformerModel: LogitsModel, @unchecked Sendable {
                                 eps: config.rmsNormEps, into: gathered + index * d)
             }
         }
-        return [Float](unsafeUninitializedCapacity: rows.count * vocabulary) { buffer, count in
+        let count = rows.count * vocabulary
+        if var values = spareLogits.take(count: count) {
+            values.withUnsafeMutableBufferPointer { buffer in
+                engine.multiply(gathered, rows: rows.count, ldx: d, weight: weights.head, into: buffer.baseAddress!,
+                                ldy: vocabulary)
+            }
+            return values
+        }
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             engine.multiply(gathered, rows: rows.count, ldx: d, weight: weights.head, into: buffer.baseAddress!,
                             ldy: vocabulary)
-            count = rows.count * vocabulary
+            initialized = count
         }
+    }
+
+    public func recycle(_ rows: consuming LogitRows) {
+        let values = rows.values
+        lock.withLock { spareLogits.keep(values) }
     }
 
     private func addBias(_ bias: [Float]?, rows: Int, width: Int, into y: UnsafeMutablePointer<Float>) {

@@ -18,10 +18,17 @@ public protocol LogitsModel {
 
     /// The longest sequence (prompt + canvas) the model was made for; nil when unknown.
     var maxSequenceLength: Int? { get }
+
+    /// Hands back rows the caller is done with, so that a later forward may write its logits
+    /// into their memory: a fresh block (64 MiB for 512 rows of a 32k vocabulary) costs page
+    /// faults and kernel zeroing on every forward. Pass only rows nothing else still reads;
+    /// rows that are still shared stay correct, the reuse then just copies. The default drops them.
+    func recycle(_ rows: consuming LogitRows)
 }
 
 extension LogitsModel {
     public var maxSequenceLength: Int? { nil }
+    public func recycle(_ rows: consuming LogitRows) {}
 }
 
 /// A dense `positions.count × vocabularySize` block of float32 logits, row-major.

@@ -159,8 +159,11 @@ final class ExactnessProbe: LogitsModel {
             rows += 1
             if Self.argmax(output.rows.row(k)) == Self.argmax(exact.row(k)) { agreeing += 1 }
         }
+        inner.recycle(exact)
         return output
     }
+
+    func recycle(_ rows: consuming LogitRows) { inner.recycle(rows) }
 
     private static func argmax(_ row: ArraySlice<Float>) -> Int {
         var best = row.startIndex

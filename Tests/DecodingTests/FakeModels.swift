@@ -24,6 +24,13 @@ final class FakeModel: LogitsModel {
         return ForwardOutput(rows: try logits(tokens: tokens, positions: positions))
     }
 
+    /// Positions of every block of rows handed back through `recycle`, in order.
+    private(set) var recycled: [[Int]] = []
+
+    func recycle(_ rows: consuming LogitRows) {
+        recycled.append(rows.positions)
+    }
+
     func logits(tokens: [Int], positions: [Int]) throws -> LogitRows {
         calls += 1
         inputs.append(tokens)

@@ -340,3 +340,21 @@ import Testing
         #expect(!a.canvas.contains(23) && ma.calls == a.trace.nfeUsed)
     }
 }
+
+/// Every method hands each forward's rows back to the model once it is done with them (the last
+/// when the decode ends), so a model can write the next logits into their memory.
+@Suite struct SessionRecycleTests {
+    @Test(arguments: [
+        DecodingMethod.vanilla(VanillaOptions(family: .llada)),
+        .remdm(ReMDMOptions(family: .llada)),
+        .rcr(RCROptions(family: .llada)),
+        .tolerator(ToleratorOptions(family: .llada)),
+    ])
+    func eachForwardsRowsGoBackOnce(method: DecodingMethod) throws {
+        let model = Fakes.hashed(promptLength: 2)
+        let request = DecodingRequest(prompt: [0, 1], canvasLength: 12, nfe: 8, seed: 3, maskId: 23, stopIds: [22])
+        let result = try DiffusionDecoder(method: method).decode(model, request)
+        #expect(model.calls == result.trace.nfeUsed && model.calls >= 4)
+        #expect(model.recycled == model.requests)
+    }
+}
