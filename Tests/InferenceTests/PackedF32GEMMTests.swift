@@ -10,10 +10,11 @@ import Testing
 @Suite(.enabled(if: PackedF32GEMM.available, "needs AVX-512")) struct PackedF32GEMMTests {
     /// m, n, k, ldx: groups of 12 rows and every shorter group, strips of 32 with a partial one,
     /// k odd (a zero partner) and past one 512-pair panel, several row blocks (300 rows of 2050),
-    /// rows wider than k.
+    /// rows wider than k; and row blocks of 16 groups or more, whose panels are widened once
+    /// (425 rows of 1025: blocks of 216 and 209 rows, the second ending in a 5-row group).
     static let shapes: [(Int, Int, Int, Int)] = [(1, 1, 1, 1), (3, 5, 7, 9), (12, 32, 32, 32), (13, 33, 33, 40),
                                                  (25, 70, 300, 300), (40, 64, 1025, 1031), (11, 100, 1001, 1001),
-                                                 (300, 40, 2050, 2050), (37, 96, 1024, 1024)]
+                                                 (300, 40, 2050, 2050), (37, 96, 1024, 1024), (425, 70, 1025, 1031)]
 
     @Test(arguments: shapes.indices)
     func kernelIsWithinTheF32Bound(shape: Int) throws {
