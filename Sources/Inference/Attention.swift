@@ -1,10 +1,11 @@
 import Dispatch
+import ModelFiles
 
 /// Bidirectional grouped-query attention: every query row sees every key (no mask).
 ///
 /// Heads run in parallel on `threads` workers, each calling single-threaded sgemm, so the
 /// machine runs exactly `threads` compute threads (OpenBLAS is switched to 1 thread here and
-/// back afterwards). Query rows go in blocks of `blockRows`, so a worker's scores
+/// back afterwards). Query rows go in blocks of `blockRows(length:)`, so a worker's scores
 /// (`blockRows × length`) stay in cache between QKᵀ, softmax and PV, and memory grows
 /// linearly, not quadratically, with the sequence.
 struct Attention {
@@ -15,11 +16,11 @@ struct Attention {
     /// OpenBLAS threads to restore afterwards.
     let blasThreads: Int
 
-    static let blockRows = 128
+    static func blockRows(length: Int) -> Int { ForwardMemoryEstimate.attentionBlockRows(length: length) }
 
     /// Floats of score scratch that `run` needs for `length` with `workers` workers.
     static func scratchCount(length: Int, workers: Int) -> Int {
-        max(1, workers) * min(length, blockRows) * length
+        max(1, workers) * min(length, blockRows(length: length)) * length
     }
 
     /// `q` is `length × heads·headDim`, `k`/`v` are `length × kvHeads·headDim`; writes `out` like `q`.
@@ -38,7 +39,7 @@ struct Attention {
         let kvWidth = kvHeads * headDim
         let group = heads / kvHeads
         let scale = 1 / Float(headDim).squareRoot()
-        let block = min(queries, Self.blockRows)
+        let block = min(queries, Self.blockRows(length: length))
         let (heads, headDim) = (self.heads, self.headDim)
         BLASThreads.set(1)
         defer { BLASThreads.set(blasThreads) }

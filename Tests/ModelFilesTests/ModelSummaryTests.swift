@@ -62,5 +62,10 @@ import Testing
         #expect(estimate.activationBytes == 1024 * (3 * 4096 + 4096 + 2 * 4096 + 2 * 12288) * 4)
         #expect(estimate.logitBytes == 256 * (126_464 + 4096) * 4)
         #expect(estimate.totalBytes - estimate.weightBytes < 600 << 20, "activations of an 8B forward at L=1024 stay well under 1 GiB")
+        // Shorter sequences take bigger query blocks (scores up to 512 KiB), never under 128 rows.
+        #expect([128, 256, 512, 1024, 4096].map { ForwardMemoryEstimate.attentionBlockRows(length: $0) } == [1024, 512, 256, 128, 128])
+        let short = ForwardMemoryEstimate(config: config, weightBytes: 0, storedAsFloat32: false,
+                                          sequenceLength: 512, logitRows: 1, threads: 2)
+        #expect(short.attentionBytes == 2 * 256 * 512 * 4)
     }
 }
