@@ -8,8 +8,9 @@ import Tokenization
 
 /// Issue 18, req. 2: decoding the embedded (bf16) model's held-out prompts with native 16-bit
 /// compute writes the same tokens as the f32 reference path at least 99% of the time. Greedy
-/// vanilla decoding (temperature 0), so a difference can only come from the logits. 8 prompts at
-/// 8 NFE keep the debug-build test short; 24 prompts at 16 NFE agreed on 1536 of 1536 tokens (bf16).
+/// vanilla decoding (temperature 0), so a difference can only come from the logits. 60 prompts at
+/// 8 NFE (about 12 s in a debug build): 3834 of 3840 tokens agree on both native paths here (the
+/// f16 kernel's chunk of 96; see f16_gemm.c).
 private let paths: [ComputePath] = (CPUFeatures.current.supportsFP16FMA ? [.nativeFP16] : [])
     + (CPUFeatures.current.supportsBF16Dot ? [.nativeBF16] : [])
 
@@ -25,7 +26,7 @@ private let paths: [ComputePath] = (CPUFeatures.current.supportsFP16FMA ? [.nati
         let decoder = DiffusionDecoder(method: .vanilla(VanillaOptions(family: .llada)))
         let suite = try String(contentsOf: repository.appendingPathComponent("Examples/minicode/minicode-instances.jsonl"),
                                encoding: .utf8)
-        let prompts = try suite.split(separator: "\n").prefix(8).map { line in
+        let prompts = try suite.split(separator: "\n").prefix(60).map { line in
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             return try #require(object["prompt"] as? String)
         }
@@ -41,7 +42,7 @@ private let paths: [ComputePath] = (CPUFeatures.current.supportsFP16FMA ? [.nati
             if a == b { identicalAnswers += 1 }
         }
         print("\(path.rawValue) vs f32: \(same)/\(total) canvas tokens agree, \(identicalAnswers)/\(prompts.count) canvases identical")
-        #expect(total == 8 * 64)
+        #expect(total == 60 * 64)
         #expect(Double(same) >= 0.99 * Double(total), "\(same)/\(total) tokens agree")
     }
 }

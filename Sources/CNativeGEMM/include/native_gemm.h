@@ -24,11 +24,15 @@ void ngemm_bf16_gemm(const uint32_t *xb, int m, int k, const uint16_t *w, long l
                      float *y, long ldy, int accumulate, uint32_t *panel);
 
 /// f16 GEMM with f32 accumulation on AVX512_FP16 (`vfmadd231ph`), for bf16 or f16 weights:
-/// `y (+)= x · Wᵀ`. Each f16 lane sums at most 64 products before they are added in f32. Rows
+/// `y (+)= x · Wᵀ`. Each f16 lane sums at most ngemm_f16_chunk() products before they are added in f32. Rows
 /// of x are scaled by a power of two so their largest |x| is in [8, 16) (exact, undone on
 /// store); weights are converted to f16 (exact for bf16 values in f16's normal range). Callers
 /// must keep every |w| ≤ ngemm_f16_safe_weight_max(), so no partial sum overflows f16, and
 /// check AVX512_FP16 (plus F, BW, VL, DQ) first.
+
+/// Products each f16 lane sums before they move to f32 (the worst-case f16 rounding is
+/// (chunk + 1) · 2⁻¹¹ of Σ|x·w|).
+int ngemm_f16_chunk(void);
 
 /// 32-bit words a worker's weight panel needs.
 size_t ngemm_f16_panel_words(void);
