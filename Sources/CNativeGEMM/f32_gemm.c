@@ -51,16 +51,24 @@ void ngemm_f32_pack_rows(const float *x, int m, int k, long ldx, float *out) {
 // registers as before.
 enum { WIDEN_GROUPS = 16 };
 
+// Pair q of a panel as f32: the even elements of columns 0-15, their odd ones, then the same
+// for columns 16-31.
+F32_TARGET __attribute__((always_inline))
+static inline void widen_pair(const uint32_t *panel, long q, __m512 out[4]) {
+    const __m512i high = _mm512_set1_epi32((int)0xFFFF0000u);
+    __m512i v0 = _mm512_loadu_si512(panel + q * NR), v1 = _mm512_loadu_si512(panel + q * NR + 16);
+    out[0] = _mm512_castsi512_ps(_mm512_slli_epi32(v0, 16));
+    out[1] = _mm512_castsi512_ps(_mm512_and_si512(v0, high));
+    out[2] = _mm512_castsi512_ps(_mm512_slli_epi32(v1, 16));
+    out[3] = _mm512_castsi512_ps(_mm512_and_si512(v1, high));
+}
+
 F32_TARGET
 static void widen_panel(const uint32_t *panel, int qc, float *wide) {
-    const __m512i high = _mm512_set1_epi32((int)0xFFFF0000u);
     for (int q = 0; q < qc; q++) {
-        __m512i v0 = _mm512_loadu_si512(panel + (long)q * NR), v1 = _mm512_loadu_si512(panel + (long)q * NR + 16);
-        float *wq = wide + (long)q * 2 * NR;
-        _mm512_store_ps(wq, _mm512_castsi512_ps(_mm512_slli_epi32(v0, 16)));
-        _mm512_store_ps(wq + 16, _mm512_castsi512_ps(_mm512_and_si512(v0, high)));
-        _mm512_store_ps(wq + 32, _mm512_castsi512_ps(_mm512_slli_epi32(v1, 16)));
-        _mm512_store_ps(wq + 48, _mm512_castsi512_ps(_mm512_and_si512(v1, high)));
+        __m512 w[4];
+        widen_pair(panel, q, w);
+        for (int p = 0; p < 4; p++) _mm512_store_ps(wide + (long)q * 2 * NR + 16 * p, w[p]);
     }
 }
 
@@ -73,21 +81,15 @@ static inline void kernel(const int rows, const float *group, const uint32_t *pa
     __m512 a0[MR], a1[MR];
     _Pragma("clang loop unroll(full)")
     for (int i = 0; i < MR; i++) if (i < rows) { a0[i] = _mm512_setzero_ps(); a1[i] = _mm512_setzero_ps(); }
-    const __m512i high = _mm512_set1_epi32((int)0xFFFF0000u);
     for (int q = 0; q < qc; q++) {
         if ((q & next->every_mask) == 0) prefetch_step(next);
-        __m512 even0, odd0, even1, odd1;
+        __m512 w[4];
         if (wide) {
-            const float *wq = wide + (long)q * 2 * NR;
-            even0 = _mm512_load_ps(wq), odd0 = _mm512_load_ps(wq + 16);
-            even1 = _mm512_load_ps(wq + 32), odd1 = _mm512_load_ps(wq + 48);
+            for (int p = 0; p < 4; p++) w[p] = _mm512_load_ps(wide + (long)q * 2 * NR + 16 * p);
         } else {
-            __m512i v0 = _mm512_loadu_si512(panel + (long)q * NR), v1 = _mm512_loadu_si512(panel + (long)q * NR + 16);
-            even0 = _mm512_castsi512_ps(_mm512_slli_epi32(v0, 16));
-            odd0 = _mm512_castsi512_ps(_mm512_and_si512(v0, high));
-            even1 = _mm512_castsi512_ps(_mm512_slli_epi32(v1, 16));
-            odd1 = _mm512_castsi512_ps(_mm512_and_si512(v1, high));
+            widen_pair(panel, q, w);
         }
+        const __m512 even0 = w[0], odd0 = w[1], even1 = w[2], odd1 = w[3];
         const float *xq = group + (long)q * rows * 2;
         _Pragma("clang loop unroll(full)")
         for (int i = 0; i < MR; i++) if (i < rows) {
