@@ -258,18 +258,14 @@ public final class TransformerModel: LogitsModel, @unchecked Sendable {
             }
         }
         let count = rows.count * vocabulary
-        if var values = spareLogits.take(count: count) {
-            values.withUnsafeMutableBufferPointer { buffer in
-                engine.multiply(gathered, rows: rows.count, ldx: d, weight: weights.head, into: buffer.baseAddress!,
-                                ldy: vocabulary)
-            }
-            return values
-        }
-        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+        // A recycled block, or fresh memory left unwritten: the multiply writes every value.
+        var values = spareLogits.take(count: count)
+            ?? [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        values.withUnsafeMutableBufferPointer { buffer in
             engine.multiply(gathered, rows: rows.count, ldx: d, weight: weights.head, into: buffer.baseAddress!,
                             ldy: vocabulary)
-            initialized = count
         }
+        return values
     }
 
     public func recycle(_ rows: consuming LogitRows) {
